@@ -1,0 +1,1 @@
+# generated.cmake - sources generated at build time (none yet).
