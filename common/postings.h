@@ -1,0 +1,88 @@
+/* postings.h - one term's posting list in a segment: passage ids, term frequencies, skip and
+ * block-max data, and positions; the encoder (used by the indexer) and the cursor (used by
+ * queries and merges).
+ *
+ * A list is two byte strings: the doc stream (ids + frequencies + per-block skip/block-max data)
+ * and the position stream (read only by phrase queries, merges and highlighting). Ids are
+ * segment-local passage ids, strictly increasing. Full blocks of KZ_BLOCK_LEN postings are
+ * bit-packed (id gaps with delta coding, frequencies minus one); the last partial block is
+ * variable-byte. Each block has a skip entry holding its last id, the byte offsets of its doc and
+ * position data, its maximum frequency and the smallest passage length among its passages, so
+ * that advance(target) skips whole blocks without decoding them, and BM25 upper bounds per block
+ * can be computed for any k1 and b. The byte layout is in docs/FORMAT.md.
+ *
+ * The cursor trusts nothing: every offset read from the stream is checked against the stream's
+ * length, and damage gives KZ_ECORRUPT, never an out-of-bounds read. */
+#ifndef KZ_POSTINGS_H
+#define KZ_POSTINGS_H
+
+#include "bitpack.h"
+#include "buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KZ_DOC_END UINT32_MAX /* the id of an exhausted cursor; never a real passage id */
+
+/* Encodes one posting list of n postings (n >= 1) and appends it to doc_out and pos_out.
+ *   docs[i]     strictly increasing passage ids (< KZ_DOC_END)
+ *   tfs[i]      frequency >= 1 of the term in docs[i]
+ *   positions   the positions of the term in each passage, concatenated: tfs[0] increasing
+ *               positions of docs[0], then tfs[1] of docs[1], ...; NULL to store no positions
+ *   doc_len     passage length in tokens, indexed by passage id (for the block minimum)
+ * On success *doc_bytes and *pos_bytes receive the number of bytes appended to each stream. */
+int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, const uint32_t *tfs,
+                       const uint32_t *positions, size_t n, const uint32_t *doc_len,
+                       size_t *doc_bytes, size_t *pos_bytes);
+
+/* A cursor over one posting list. Fields marked "read" may be read directly; treat the rest as
+ * private. A cursor is a plain value: it allocates nothing and needs no free. */
+typedef struct kz_postings_cursor {
+    uint32_t doc; /* read: current passage id, or KZ_DOC_END when exhausted */
+    uint32_t tf;  /* read: frequency in the current passage */
+    uint32_t df;  /* read: postings in the list */
+
+    /* read, after kz_postings_shallow_advance: the block that may hold the target */
+    uint32_t block_last_doc; /* last id of that block (KZ_DOC_END past the last block) */
+    uint32_t block_max_tf;   /* largest frequency in that block */
+    uint32_t block_min_len;  /* smallest passage length in that block */
+    uint32_t list_max_tf;    /* largest frequency in the whole list */
+    uint32_t list_min_len;   /* smallest passage length in the whole list */
+
+    /* private */
+    const uint8_t *doc_data, *doc_end;
+    const uint8_t *pos_data, *pos_end;
+    uint32_t nblocks;      /* blocks, including a final partial one */
+    uint32_t block;        /* index of the decoded block */
+    uint32_t shallow;      /* index of the block shallow_advance points at */
+    uint32_t i, n;         /* position in the decoded block and its length */
+    const uint8_t *skips;  /* the skip entries */
+    uint32_t ids[KZ_BLOCK_LEN];
+    uint32_t freqs[KZ_BLOCK_LEN];
+    uint32_t pos_block;    /* block whose positions are decoded (UINT32_MAX: none) */
+    uint32_t pos_index;    /* index in ids[] whose positions are next in pos_buf */
+} kz_postings_cursor;
+
+/* Opens a cursor on the list stored in doc bytes [doc, doc+doc_len) and position bytes
+ * [pos, pos+pos_len) (pos may be NULL with pos_len 0 when positions are not needed). df is the
+ * list's length from the term dictionary. The cursor is positioned on the first posting.
+ * Returns KZ_OK or KZ_ECORRUPT. */
+int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, const uint8_t *pos,
+                     size_t pos_len, uint32_t df);
+
+/* Moves to the next posting (doc becomes KZ_DOC_END after the last). KZ_OK or KZ_ECORRUPT. */
+int kz_postings_next(kz_postings_cursor *c);
+
+/* Moves to the first posting with id >= target, skipping whole blocks through the skip data.
+ * Never moves backwards. KZ_OK or KZ_ECORRUPT. */
+int kz_postings_advance(kz_postings_cursor *c, uint32_t target);
+
+/* Points the block-max fields at the block that would hold target, without decoding it or
+ * moving the cursor. target must be >= the current doc. KZ_OK or KZ_ECORRUPT. */
+int kz_postings_shallow_advance(kz_postings_cursor *c, uint32_t target);
+
+/* Decodes the tf positions of the current posting into out (room for c->tf values), increasing.
+ * KZ_OK, or KZ_ECORRUPT (also when the list was opened without positions). */
+int kz_postings_positions(kz_postings_cursor *c, uint32_t *out);
+
+#endif
