@@ -103,14 +103,19 @@ typedef enum kz_utf8_policy {
 } kz_utf8_policy;
 
 typedef struct kz_analyzer_options {
-    unsigned version;     /* KZ_ANALYZER_OPTIONS_VERSION */
-    int utf8_policy;      /* a kz_utf8_policy */
-    const char *zh_dict;  /* compiled Chinese dictionary file, or NULL for the built-in one */
-    int no_t2s;           /* non-zero: do not convert Traditional to Simplified Chinese */
+    unsigned version;    /* KZ_ANALYZER_OPTIONS_VERSION */
+    int utf8_policy;     /* a kz_utf8_policy */
+    const char *zh_dict; /* compiled Chinese dictionary file, or NULL for the built-in one */
+    int no_t2s;          /* non-zero: do not convert Traditional to Simplified Chinese */
+    int query_mode;      /* non-zero: segment Chinese coarsely (precise mode), as for query words;
+                             zero: search mode, which also emits the words inside longer words */
 } kz_analyzer_options;
 
 #define KZ_ANALYZER_OPTIONS_VERSION 1
-#define KZ_ANALYZER_OPTIONS_INIT    {KZ_ANALYZER_OPTIONS_VERSION, KZ_UTF8_REPLACE, NULL, 0}
+#define KZ_ANALYZER_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        KZ_ANALYZER_OPTIONS_VERSION, KZ_UTF8_REPLACE, NULL, 0, 0                                   \
+    }
 
 typedef struct kz_analyzer kz_analyzer;
 
@@ -143,7 +148,10 @@ typedef struct kz_writer_options {
 } kz_writer_options;
 
 #define KZ_WRITER_OPTIONS_VERSION 1
-#define KZ_WRITER_OPTIONS_INIT    {KZ_WRITER_OPTIONS_VERSION, 0, 0}
+#define KZ_WRITER_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        KZ_WRITER_OPTIONS_VERSION, 0, 0                                                            \
+    }
 
 /* Metadata of a document added as text. Every field may be NULL. */
 typedef struct kz_doc_meta {
@@ -215,8 +223,8 @@ typedef struct kz_index_stats {
     uint64_t tokens;        /* total passage length in tokens */
     double avg_passage_len; /* tokens per live passage */
     uint32_t segments;
-    uint64_t bytes;         /* size of the files of the snapshot */
-    uint64_t generation;    /* manifest generation */
+    uint64_t bytes;      /* size of the files of the snapshot */
+    uint64_t generation; /* manifest generation */
 } kz_index_stats;
 
 KZ_API int kz_index_stats_get(kz_index_stats *out, const kz_index *index);
@@ -233,20 +241,23 @@ typedef enum kz_algorithm {
 } kz_algorithm;
 
 typedef struct kz_search_options {
-    unsigned version;  /* KZ_SEARCH_OPTIONS_VERSION */
-    uint32_t k;        /* results wanted; 0: 10 */
-    uint32_t offset;   /* results to skip (paging) */
-    int default_and;   /* non-zero: bare words are required (as with `--and`) */
-    int group_by_doc;  /* non-zero: only the best passage of each document */
-    int algorithm;     /* a kz_algorithm */
-    double k1;         /* BM25 k1; < 0: 1.2 */
-    double b;          /* BM25 b; < 0: 0.75 */
-    int explain;       /* non-zero: fill kz_hit.explain */
+    unsigned version;       /* KZ_SEARCH_OPTIONS_VERSION */
+    uint32_t k;             /* results wanted; 0: 10 */
+    uint32_t offset;        /* results to skip (paging) */
+    int default_and;        /* non-zero: bare words are required (as with `--and`) */
+    int group_by_doc;       /* non-zero: only the best passage of each document */
+    int algorithm;          /* a kz_algorithm */
+    double k1;              /* BM25 k1; < 0: 1.2 */
+    double b;               /* BM25 b; < 0: 0.75 */
+    int explain;            /* non-zero: fill kz_hit.explain */
     uint32_t snippet_bytes; /* target snippet length; 0: 240 */
 } kz_search_options;
 
 #define KZ_SEARCH_OPTIONS_VERSION 1
-#define KZ_SEARCH_OPTIONS_INIT    {KZ_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, KZ_ALGO_AUTO, -1, -1, 0, 0}
+#define KZ_SEARCH_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        KZ_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, KZ_ALGO_AUTO, -1, -1, 0, 0                         \
+    }
 
 typedef struct kz_range {
     uint32_t start; /* byte offset */
@@ -258,7 +269,7 @@ typedef struct kz_term_explain {
     uint32_t tf;      /* occurrences in the passage */
     uint64_t df;      /* passages containing it, collection-wide */
     double idf;
-    double score;     /* its contribution to the passage's score */
+    double score; /* its contribution to the passage's score */
 } kz_term_explain;
 
 typedef struct kz_explain {
@@ -271,17 +282,17 @@ typedef struct kz_explain {
 } kz_explain;
 
 typedef struct kz_hit {
-    uint64_t passage;     /* passage id, unique within the snapshot */
+    uint64_t passage; /* passage id, unique within the snapshot */
     double score;
-    const char *doc;      /* document path or id */
-    uint32_t line;        /* 1-based line of the passage's first byte in its source */
-    uint64_t start, end;  /* byte range of the passage in its source */
-    const char *title;    /* "" when unknown */
-    const char *date;     /* "YYYY-MM-DD" or "" */
-    const char *lang;     /* "" when unknown */
-    const char *text;     /* the whole passage, NUL-terminated */
+    const char *doc;     /* document path or id */
+    uint32_t line;       /* 1-based line of the passage's first byte in its source */
+    uint64_t start, end; /* byte range of the passage in its source */
+    const char *title;   /* "" when unknown */
+    const char *date;    /* "YYYY-MM-DD" or "" */
+    const char *lang;    /* "" when unknown */
+    const char *text;    /* the whole passage, NUL-terminated */
     size_t text_len;
-    const char *snippet;  /* an excerpt of text around the best matches */
+    const char *snippet; /* an excerpt of text around the best matches */
     size_t snippet_len;
     const kz_range *highlights; /* matches, as byte ranges of snippet */
     size_t nhighlights;
