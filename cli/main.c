@@ -1,0 +1,44 @@
+/* main.c - the kzsearch command-line tool: dispatches to a subcommand, or searches when the first
+ * argument is not a subcommand's name.
+ *
+ * Exit status follows grep: 0 something found, 1 nothing found, 2 error (message on stderr). */
+#include "commands.h"
+#include "kzsearch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: kzsearch [OPTIONS] QUERY            search the index\n"
+    "       kzsearch index PATH...              index files and directories\n"
+    "       kzsearch analyze [--json] [TEXT]    show the tokens of a text\n"
+    "       kzsearch --help | --version\n";
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} command;
+
+static const command commands[] = {
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return KZ_EXIT_ERROR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, stdout);
+        return KZ_EXIT_FOUND;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("kzsearch %s\n", kz_version());
+        return KZ_EXIT_FOUND;
+    }
+    for (const command *c = commands; c->name != NULL; c++)
+        if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "kzsearch: unknown command '%s'\n%s", argv[1], usage);
+    return KZ_EXIT_ERROR;
+}
