@@ -1,15 +1,16 @@
 /* parse.c - the query parser: UTF-8 check, a lexer into clause tokens, recursive descent.
  *
- * Three passes over untrusted text, each finishing before the next starts: (1) the whole query
- * is checked to be UTF-8 and at most KZ_QUERY_MAX_BYTES, so later passes decode without
- * checks; (2) the lexer turns it into tokens (leaves with their +/-, parentheses, AND, OR,
- * NOT), validating every filter value and, left to right, quotes and parentheses; it keeps the
- * parenthesis depth at most KZ_QUERY_MAX_DEPTH, so the recursion of pass 3 (five frames a
- * group) is bounded whatever the input; it counts terms and refuses more than
- * KZ_QUERY_MAX_TERMS; (3) the parser builds the tree (precedence from tightest: +, -, NOT >
- * AND > OR > juxtaposition) and checks the rules that need the tree (alternatives of OR carry
- * no +/-; every group has something that is not excluded; something to rank). Every error
- * names its spot by 1-based column (code points) and draws it under a window of the query. */
+ * Three passes over untrusted text, each finishing before the next starts. (1) The whole query
+ * is checked to be UTF-8 without NUL bytes, so later passes decode without checks. (2) The lexer
+ * turns it into tokens (leaves with their +/-, parentheses, AND, OR, NOT), reporting the first
+ * problem from the left: a bad filter value, an unclosed quote, an unmatched parenthesis, a
+ * group deeper than KZ_QUERY_MAX_DEPTH, text beyond KZ_QUERY_MAX_BYTES (which bounds the
+ * tokens); then it refuses more than KZ_QUERY_MAX_TERMS terms. Because the depth is bounded
+ * here, the recursion of pass 3 (five frames a group) is bounded whatever the input. (3) The
+ * parser builds the tree (precedence from tightest: +, -, NOT > AND > OR > juxtaposition) and
+ * checks the rules that need it: alternatives of OR carry no +/-, every group has something
+ * that is not excluded, the query has something to rank. Every error names its spot by 1-based
+ * column (code points) and draws it under a window of the query. */
 #include "parse.h"
 
 #include "error.h"
@@ -479,6 +480,11 @@ static int lex(parser *p, size_t *nterms, size_t *first_over)
     size_t depth = 0;
     *nterms = 0;
     while (i < len) {
+        /* checked as the lexer reaches it, so that an earlier problem (100,000 '(') is the one
+           reported, and so that the tokens stay bounded */
+        if (i >= KZ_QUERY_MAX_BYTES)
+            return kz_fail(KZ_EQUERY, "query is %zu bytes long; at most %d are allowed", len,
+                           KZ_QUERY_MAX_BYTES);
         int32_t c = cp_at(q, len, i, &n);
         if (is_space(c)) {
             i += n;
@@ -823,9 +829,6 @@ int kz_query_parse(kz_qnode **out, const char *q, size_t len)
                         column(q, i));
         i += n;
     }
-    if (len > KZ_QUERY_MAX_BYTES)
-        return kz_fail(KZ_EQUERY, "query is %zu bytes long; at most %d are allowed", len,
-                       KZ_QUERY_MAX_BYTES);
     size_t nterms = 0, first_over = SIZE_MAX;
     KZ_CHECK(lex(&p, &nterms, &first_over));
     if (nterms > KZ_QUERY_MAX_TERMS) {
