@@ -106,13 +106,28 @@ static size_t column(const char *q, size_t off)
     return col;
 }
 
-/* Bytes of t[0..n) to quote in a message: at most QUOTE_MAX, cut at a character boundary. */
-static int clip(const char *t, size_t n)
+/* Copies t[0..n) into out for quoting in a message: at most QUOTE_MAX bytes, cut at a
+ * character boundary and marked "..." if cut, with control characters replaced by '?' so that a message never carries
+ * terminal escapes. Returns out. */
+static const char *shown(char out[QUOTE_MAX + 4], const char *t, size_t n)
 {
-    if (n <= QUOTE_MAX) return (int)n;
-    size_t k = QUOTE_MAX;
-    while (k > 0 && ((unsigned char)t[k] & 0xC0) == 0x80) k--;
-    return (int)k;
+    size_t k = 0;
+    for (size_t i = 0, m; i < n; i += m) {
+        int32_t cp = cp_at(t, n, i, &m);
+        if (k + m > QUOTE_MAX) {
+            memcpy(out + k, "...", 3);
+            k += 3;
+            break;
+        }
+        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+            out[k++] = '?';
+        } else {
+            memcpy(out + k, t + i, m);
+            k += m;
+        }
+    }
+    out[k] = '\0';
+    return out;
 }
 
 /* Appends two lines to s: a window of the query around off, and a caret under off. Control
@@ -324,6 +339,7 @@ static int check_filter(parser *p, tok *t, size_t voff)
     const char *v = t->text;
     size_t n = t->len;
     const char *name = field_names[t->field];
+    char quoted[QUOTE_MAX + 4];
     if (n == 0)
         return qerr(p->q, p->len, t->offset,
                     "filter %s: at column %zu has no value: write it without a space, as in "
@@ -334,9 +350,9 @@ static int check_filter(parser *p, tok *t, size_t voff)
                                                : "zh");
     if (t->field == KZ_FIELD_LANG && !valid_lang(v, n))
         return qerr(p->q, p->len, voff,
-                    "lang filter at column %zu: '%.*s' is not a language code such as en, zh "
+                    "lang filter at column %zu: '%s' is not a language code such as en, zh "
                     "or zh-Hans",
-                    column(p->q, t->offset), clip(v, n), v);
+                    column(p->q, t->offset), shown(quoted, v, n));
     if (t->field != KZ_FIELD_DATE) return KZ_OK;
 
     static const struct {
@@ -370,10 +386,10 @@ static int check_filter(parser *p, tok *t, size_t voff)
     }
     if (!ok)
         return qerr(p->q, p->len, voff,
-                    "date filter at column %zu: '%.*s' is not a date; write YYYY-MM-DD, YYYY-MM "
+                    "date filter at column %zu: '%s' is not a date; write YYYY-MM-DD, YYYY-MM "
                     "or YYYY, after >=, >, <= or < to compare, or a range such as "
                     "2022-01-01..2022-01-08",
-                    column(p->q, t->offset), clip(t->text, t->len), t->text);
+                    column(p->q, t->offset), shown(quoted, t->text, t->len));
     lo = (ymd){1, 1, 1};
     hi = (ymd){9999, 12, 31};
     int in_years = 1;
@@ -399,8 +415,8 @@ static int check_filter(parser *p, tok *t, size_t voff)
     }
     if (!in_years || ymd_cmp(lo, hi) > 0)
         return qerr(p->q, p->len, voff,
-                    "date filter at column %zu: '%.*s' accepts no date at all (%s)",
-                    column(p->q, t->offset), clip(t->text, t->len), t->text,
+                    "date filter at column %zu: '%s' accepts no date at all (%s)",
+                    column(p->q, t->offset), shown(quoted, t->text, t->len),
                     in_years ? "its range ends before it starts"
                              : "dates run from 0001-01-01 to 9999-12-31");
     ymd_str(lo, t->lo);
@@ -416,6 +432,7 @@ static int lex_word(parser *p, size_t start, size_t i, kz_occur occur, size_t *n
     size_t len = p->len, end = i, n;
     while (end < len && !is_break(cp_at(q, len, end, &n))) end += n;
     tok t = {T_LEAF, occur, start, KZ_Q_WORD, q + i, end - i, KZ_FIELD_NONE, KZ_OP_EQ, "", ""};
+    char quoted[QUOTE_MAX + 4];
     *next = end;
     if (occur == KZ_OCCUR_DEFAULT) {
         static const struct {
@@ -457,14 +474,13 @@ static int lex_word(parser *p, size_t start, size_t i, kz_occur occur, size_t *n
     if (t.text[t.len - 1] == '*') {
         size_t chars = column(t.text, t.len - 1) - 1;
         if (t.len >= 2 && t.text[t.len - 2] == '*')
-            return qerr(q, len, end - 1,
-                        "'%.*s' at column %zu: a prefix takes a single * at its end",
-                        clip(t.text, t.len), t.text, column(q, i));
+            return qerr(q, len, end - 1, "'%s' at column %zu: a prefix takes a single * at its end",
+                        shown(quoted, t.text, t.len), column(q, i));
         if (chars < KZ_QUERY_MIN_PREFIX)
             return qerr(q, len, i,
-                        "'%.*s' at column %zu: a prefix needs at least %d characters before "
+                        "'%s' at column %zu: a prefix needs at least %d characters before "
                         "its *, as in kaz*",
-                        clip(t.text, t.len), t.text, column(q, i), KZ_QUERY_MIN_PREFIX);
+                        shown(quoted, t.text, t.len), column(q, i), KZ_QUERY_MIN_PREFIX);
         t.leaf = KZ_Q_PREFIX;
         t.len--;
     }

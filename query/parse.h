@@ -79,9 +79,12 @@ int kz_query_parse(kz_qnode **out, const char *q, size_t len);
 /* Frees a tree (its kids and texts). NULL is allowed. */
 void kz_qnode_free(kz_qnode *n);
 
-/* Appends the canonical text form of the tree to out: every AND, OR and SEQ in parentheses,
- * +/- before clauses, phrases in quotes, prefixes with '*', filters as field:value. Parsing the
- * canonical form gives the same tree. For tests and --explain. */
+/* Appends the canonical text form of the tree to out: every AND, OR and SEQ in parentheses
+ * (but the outermost, unless it has a +/-), +/- before clauses (NOT x is written -x), phrases in
+ * quotes, prefixes with '*', filters as field:value with the value quoted if it holds a space or
+ * parenthesis. Parsing the canonical form gives the same tree, except for a query so deep that
+ * the parentheses added around AND inside OR and OR inside juxtaposition take it past
+ * KZ_QUERY_MAX_DEPTH. For tests and --explain. */
 int kz_qnode_format(const kz_qnode *n, kz_buf *out);
 
 /* Whether a doc: filter accepts the document named doc (its path or id, NUL-terminated): a value
