@@ -300,7 +300,7 @@ static int push_tok(parser *p, tok t)
     return KZ_OK;
 }
 
-/* Whitespace-separated words in t[0..n): the terms a phrase will at least give. */
+/* Whitespace-separated words in q[i..end): the least number of terms a phrase gives. */
 static size_t count_words(const char *q, size_t len, size_t i, size_t end)
 {
     size_t words = 0;

@@ -547,6 +547,9 @@ static void check_tree(const kz_qnode *n, int depth)
         cr_assert_not_null(n->text);
         cr_assert_gt(n->len, 0);
         cr_assert_eq(strlen(n->text), n->len);
+        cr_assert_eq(n->type == KZ_Q_FILTER, n->field != KZ_FIELD_NONE);
+        cr_assert_eq(n->field == KZ_FIELD_DATE, strlen(n->date_lo) == 10);
+        cr_assert(n->field != KZ_FIELD_DATE || strcmp(n->date_lo, n->date_hi) <= 0);
         return;
     }
     cr_assert_null(n->text);
