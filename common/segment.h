@@ -51,8 +51,8 @@ typedef struct kz_doc_entry {
     uint64_t size;         /* source file size (0 for texts added directly) */
     int64_t mtime_ns;      /* source file modification time */
     uint64_t content_hash; /* XXH3-64 of the source bytes */
-    const char *name;   /* document name: file path, or a JSON Lines document's id */
-    const char *source; /* the file it came from (equal to name for text files) */
+    const char *name;      /* document name: file path, or a JSON Lines document's id */
+    const char *source;    /* the file it came from (equal to name for text files) */
     const char *title, *date, *lang, *meta;
     size_t name_len, source_len, title_len, date_len, lang_len, meta_len;
 } kz_doc_entry;

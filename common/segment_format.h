@@ -33,13 +33,13 @@ enum kz_section_kind {
 };
 
 /* META section: fixed little-endian fields at these offsets. */
-#define KZ_META_NPASSAGES   0  /* u32 passages in the segment */
-#define KZ_META_NDOCS       4  /* u32 documents */
-#define KZ_META_TOTAL_LEN   8  /* u64 sum of passage lengths */
-#define KZ_META_NTERMS      16 /* u64 distinct terms */
-#define KZ_META_LEN_WIDTH   24 /* u32 bytes per passage length: 2 or 4 */
-#define KZ_META_RESERVED    28 /* u32 zero */
-#define KZ_META_BYTES       32
+#define KZ_META_NPASSAGES 0  /* u32 passages in the segment */
+#define KZ_META_NDOCS     4  /* u32 documents */
+#define KZ_META_TOTAL_LEN 8  /* u64 sum of passage lengths */
+#define KZ_META_NTERMS    16 /* u64 distinct terms */
+#define KZ_META_LEN_WIDTH 24 /* u32 bytes per passage length: 2 or 4 */
+#define KZ_META_RESERVED  28 /* u32 zero */
+#define KZ_META_BYTES     32
 
 /* Manifest file: see common/manifest.h. */
 #define KZ_MANIFEST_MAGIC "KZMANIF1"

@@ -72,7 +72,6 @@ int kz_termdict_iter_init(kz_termdict_iter *it, const kz_termdict *td, const cha
                           size_t len);
 /* KZ_OK with *term (borrowed from the iterator until the next call), *len and *info filled;
  * KZ_ITEROVER at the end; KZ_ECORRUPT. */
-int kz_termdict_iter_next(kz_termdict_iter *it, const char **term, size_t *len,
-                          kz_term_info *info);
+int kz_termdict_iter_next(kz_termdict_iter *it, const char **term, size_t *len, kz_term_info *info);
 
 #endif
