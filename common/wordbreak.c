@@ -7,7 +7,12 @@
  * for WB5-WB16), plus the parity of the Regional_Indicator run ending at l1. The rules that look
  * one character further right (WB6, WB7b, WB12) decode ahead without consuming. Rules are tried
  * in the order UAX #29 lists them; the first that matches decides. Invariant between calls: pos
- * is a boundary and the state describes text[0, pos). */
+ * is a boundary and the state describes text[0, pos); if next_len is set, it and next_info are
+ * the decoding of the character at pos (made while deciding the boundary, so it is not redone).
+ *
+ * Speed: English is mostly runs of ASCII letters, so after a letter or digit a run of ASCII
+ * letters and digits is taken by a tight loop (no rule before WB5-WB10 can apply to them, and
+ * those say "no break"); only the character that ends the run goes through the rule chain. */
 #include "wordbreak.h"
 
 #include "unicode_props.h"

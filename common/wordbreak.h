@@ -8,8 +8,8 @@
  * iterator allocates nothing and reads only [text, text + len); the text must outlive it.
  *
  * Each segment comes with flags saying what kind of characters it holds, so the analyzer can skip
- * segments of spaces and punctuation (flags == 0 for the letter and digit bits) without decoding
- * them again. */
+ * segments of spaces, punctuation and emoji (neither KZ_WB_HAS_LETTER nor KZ_WB_HAS_DIGIT) without
+ * decoding them again. */
 #ifndef KZ_WORDBREAK_H
 #define KZ_WORDBREAK_H
 
