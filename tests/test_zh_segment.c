@@ -476,19 +476,24 @@ Test(zh_segment, broken_structure_with_a_valid_checksum_is_corrupt)
     size_t len;
     uint8_t *blob = small_blob(&len);
     uint32_t n = kz_load_u32le(blob + 16);
-    size_t logp = 64, label = logp + 8 * (size_t)n, fc = label + 4 * (size_t)n;
-    size_t table = fc + 4 * ((size_t)n + 1);
+    /* node i's record: logp at 64 + 16 i, label at + 8, first child at + 12 */
+#define LOGP(i)  (64 + 16 * (size_t)(i))
+#define LABEL(i) (LOGP(i) + 8)
+#define FC(i)    (LOGP(i) + 12)
+    size_t table = LOGP(n + 1);
     struct {
         size_t off;
         uint64_t value;
         int width;
         const char *what;
     } cases[] = {
-        {fc + 4, 0, 4, "child range pointing backwards"},
-        {fc + 4 * (size_t)n, n + 5, 4, "child range past the end"},
-        {label + 4 * 2, 0x10FFFF, 4, "unsorted siblings"},
-        {logp + 8 * 2, UINT64_C(0x7FF8000000000000), 8, "NaN log-probability"},
-        {logp + 8 * 2, UINT64_C(0x4000000000000000), 8, "positive log-probability"},
+        {FC(1), 0, 4, "child range pointing backwards"},
+        {FC(n), n + 5, 4, "child range past the end"},
+        {FC(3), 2, 4, "child range overlapping its parent"},
+        {LABEL(2), 0x10FFFF, 4, "unsorted siblings"},
+        {LOGP(2), UINT64_C(0x7FF8000000000000), 8, "NaN log-probability"},
+        {LOGP(2), UINT64_C(0x4000000000000000), 8, "positive log-probability"},
+        {LOGP(n), 0, 8, "sentinel made a word"},
         {table + 4 * (0x54C8 - 0x4E00), 3, 4, "root table entry with the wrong label"},
         {table + 4 * (0x54C8 - 0x4E00), 0, 4, "root table missing a child"},
         {20, 1, 4, "word count"},
