@@ -317,19 +317,23 @@ Test(zh_segment, small_dictionary_agrees_with_jieba_on_seed_article_and_manpages
 }
 
 /* Duplicate lines (the later frequency wins, both count in the total), frequency 0 (a prefix,
- * not a word), tags and Latin letters, compared with jieba on the same hand-written dictionary. */
+ * not a word), tags and Latin letters, and an exact tie (甲乙|丙 and 甲|乙丙 score the same sum;
+ * jieba's max over (score, end) takes the longer first word), compared with jieba on the same
+ * hand-written dictionary. */
 Test(zh_segment, hand_written_dictionary_edge_cases_agree_with_jieba)
 {
     char *dir = kzt_tempdir();
     char *dict = kzt_path(dir, "dict.txt");
-    const char *text = "研究 30 n\n研究生 5\n生命 40 n\n命 3\n起源 20\n研究 12 v\n"
-                       "究生 0\n生命起 0 x\n的 100\nT恤 7 n\n一一 9\n";
+    const char *text =
+        "研究 30 n\n研究生 5\n生命 40 n\n命 3\n起源 20\n研究 12 v\n"
+        "究生 0\n生命起 0 x\n的 100\nT恤 7 n\n一一 9\n甲 10\n丙 10\n甲乙 20\n乙丙 20\n";
     kzt_write_file(dict, text, strlen(text));
     kz_buf blob = KZ_BUF_INIT;
     kz_zhdict *d = open_compiled(&blob, dict);
-    cr_assert_eq(d->total, 30u + 5 + 40 + 3 + 20 + 12 + 100 + 7 + 9);
+    cr_assert_eq(d->total, 30u + 5 + 40 + 3 + 20 + 12 + 100 + 7 + 9 + 60);
     runs r = {0};
-    const char *sample = "研究生命起源 研究生的生命 究生命 生命起源的研究生命 一一一一一 恤的起源";
+    const char *sample =
+        "研究生命起源 研究生的生命 究生命 生命起源的研究生命 一一一一一 恤的起源 甲乙丙";
     add_text(&r, sample, strlen(sample));
     runs_finish(&r);
     char *ref = jieba_reference(dict, &r.lines);
