@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "kzsearch.h"
 
 /* Longest passage in bytes. Longer paragraphs are split at sentence ends, else at whitespace,
  * else at a character boundary, into pieces of about equal length. */
