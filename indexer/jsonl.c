@@ -466,7 +466,9 @@ int kz_document_from_jsonl(kz_document *doc, const char *file, uint64_t lineno, 
     member *ms = (member *)(void *)doc->fields.data;
     KZ_CHECK(mark_winners(doc, ms, n));
     KZ_CHECK(build(&p, doc, ms, n));
-    KZ_CHECK(kz_document_split(doc, 0, lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)lineno));
+    /* a record without a usable date may carry one as a prefix of its text, as the seeds do */
+    unsigned rules = doc->date ? 0 : KZ_SPLIT_DATE;
+    KZ_CHECK(kz_document_split(doc, rules, lineno > UINT32_MAX ? UINT32_MAX : (uint32_t)lineno));
 done:
     if (rc < 0) kz_document_reset(doc);
     return rc;

@@ -358,7 +358,7 @@ static int skip_blank(const unsigned char *t, size_t len, size_t *pos, size_t *t
     return 0;
 }
 
-int kz_document_split(kz_document *doc, int plain_text, uint32_t fixed_line)
+int kz_document_split(kz_document *doc, unsigned rules, uint32_t fixed_line)
 {
     int rc = KZ_OK;
     splitter s = {doc, (const unsigned char *)doc->text, doc->text_len, fixed_line, 0, 1};
@@ -367,7 +367,7 @@ int kz_document_split(kz_document *doc, int plain_text, uint32_t fixed_line)
     doc->npassages = 0;
     if (len >= 3 && t[0] == 0xEF && t[1] == 0xBB && t[2] == 0xBF) pos = 3;
     if (!skip_blank(t, len, &pos, &first_ts)) return KZ_OK;
-    if (plain_text) {
+    if (rules & KZ_SPLIT_DATE) {
         first_ts = date_prefix(doc, t, len, first_ts, &rc);
         KZ_TRY(rc);
         line_span l = read_line(t, len, pos);
@@ -375,6 +375,8 @@ int kz_document_split(kz_document *doc, int plain_text, uint32_t fixed_line)
             pos = next_line(&l, len);
             if (!skip_blank(t, len, &pos, &first_ts)) return KZ_OK;
         }
+    }
+    if (rules & KZ_SPLIT_TITLE) {
         size_t after = title_line(doc, t, len, pos, first_ts, &rc);
         KZ_TRY(rc);
         if (after != pos) {
@@ -413,7 +415,7 @@ int kz_document_from_text(kz_document *doc, const char *name, const char *text, 
     doc->name = (const char *)doc->name_buf.data;
     doc->text = text ? text : "";
     doc->text_len = len;
-    rc = kz_document_split(doc, 1, 0);
+    rc = kz_document_split(doc, KZ_SPLIT_DATE | KZ_SPLIT_TITLE, 0);
     if (rc < 0) kz_document_reset(doc);
     return rc;
 }

@@ -75,11 +75,13 @@ int kz_document_from_jsonl(kz_document *doc, const char *file, uint64_t lineno, 
 int kz_date_normalise(char out[11], const char *s, size_t len);
 
 /* Internal, shared by passages.c and jsonl.c. kz_document_reset empties doc's visible fields and
- * keeps its storage. kz_document_split splits doc->text into doc->passages: plain_text non-zero
- * also applies the date-prefix and title rules; fixed_line non-zero gives every passage that
- * line (JSON Lines), else lines are counted in the text from 1. */
+ * keeps its storage. kz_document_split splits doc->text into doc->passages, applying the
+ * date-prefix rule (KZ_SPLIT_DATE) and the title rule (KZ_SPLIT_TITLE) as asked; fixed_line
+ * non-zero gives every passage that line (JSON Lines), else lines are counted from 1. */
+#define KZ_SPLIT_DATE  1u
+#define KZ_SPLIT_TITLE 2u
 void kz_document_reset(kz_document *doc);
-int kz_document_split(kz_document *doc, int plain_text, uint32_t fixed_line);
+int kz_document_split(kz_document *doc, unsigned rules, uint32_t fixed_line);
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 if there is none there (overlong forms,
  * surrogates and code points above U+10FFFF are invalid). */
 size_t kz_utf8_valid_len(const unsigned char *s, size_t n);

@@ -288,6 +288,15 @@ Test(jsonl, known_fields_and_verbatim_metadata)
     cr_assert_null(d.lang);
     cr_assert_eq(parse(&d, "{\"text\": \"\"}"), KZ_OK);
     cr_assert_eq(d.npassages, 0);
+    /* a text that starts with a date prefix, as the seeds in the benchmark collection do */
+    cr_assert_eq(parse(&d, "{\"text\": \"date 2022-01-09 Shoot to kill.\"}"), KZ_OK);
+    cr_assert_str_eq(d.date, "2022-01-09");
+    cr_assert_eq(d.npassages, 1);
+    cr_assert_eq(d.passages[0].start, 16);
+    cr_assert_eq(parse(&d, "{\"date\": \"2020-05-05\", \"text\": \"date 2022-01-09 Kept.\"}"),
+                 KZ_OK);
+    cr_assert_str_eq(d.date, "2020-05-05");
+    cr_assert_eq(d.passages[0].start, 0);
     kz_document_clear(&d);
 }
 

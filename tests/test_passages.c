@@ -209,7 +209,7 @@ Test(passages, a_block_with_a_long_line_gives_one_passage_per_line)
     split(&d, text);
     cr_assert_eq(d.npassages, 1);
     /* the wrap limit counts characters, not bytes: 40 Han characters are 120 bytes */
-    char han[512] = "";
+    char han[128] = "";
     for (int i = 0; i < 40; i++) strcat(han, "\xe4\xb8\xad");
     snprintf(text, sizeof text, "%s\n%s\n%s", han, han, han);
     split(&d, text);
