@@ -30,7 +30,8 @@ static const char reference_py[] =
     "        t = o['text']\n"
     "        if type(t) is not str: raise ValueError('text')\n"
     "        name = o.get('id')\n"
-    "        if type(name) is int: name = str(name)\n"
+    "        if type(name) is float: name = '*'\n"
+    "        elif type(name) is int: name = str(name)\n"
     "        elif name is not None and type(name) is not str: raise ValueError('id')\n"
     "        if name is not None and '\\0' in name: raise ValueError('id')\n"
     "        f = {}\n"
@@ -42,7 +43,8 @@ static const char reference_py[] =
     "'date')}\n"
     "        got = {k: v for k, v in json.loads(mine).items() if k != 'date'} if mine != '-' "
     "else {}\n"
-    "        print('OK', h(t), h(name or None), h(f['title']), h(f['lang']), h(f['date']),\n"
+    "        print('OK', h(t), '*' if name == '*' else h(name or None), h(f['title']), "
+    "h(f['lang']), h(f['date']),\n"
     "              json.dumps(meta, sort_keys=True), json.dumps(got, sort_keys=True), "
     "sep='\\t')\n"
     "    except (ValueError, KeyError, UnicodeError, RecursionError):\n"
@@ -129,40 +131,60 @@ static void hex(kz_buf *out, const char *s, size_t n)
     }
 }
 
-Test(jsonl, edge_cases_agree_with_python_json)
+/* Our reading of one line, in the reference's terms. */
+typedef struct outcome {
+    int rc;
+    char *err;       /* message when rc < 0 */
+    kz_buf field[5]; /* text, name (or "-" for the FILE:LINE fallback), title, lang: hex; date */
+} outcome;
+
+static void field_str(kz_buf *b, const char *s)
 {
-    size_t n = sizeof cases / sizeof *cases;
+    hex(b, s, s ? strlen(s) : 0);
+    kz_buf_terminate(b);
+}
+
+/* Splits a reference line at tabs into at most max fields. */
+static int split_tabs(char *line, char **f, int max)
+{
+    int n = 0;
+    while (n < max) {
+        f[n++] = line;
+        char *tab = strchr(line, '\t');
+        if (!tab) break;
+        *tab = '\0';
+        line = tab + 1;
+    }
+    return n;
+}
+
+/* Reads every line with kz_document_from_jsonl and checks each outcome against Python's json
+ * module: accepted or rejected alike, and, when accepted, the same fields and other fields. */
+static void compare_with_python(const char *const *lines, size_t n)
+{
     char *dir = kzt_tempdir();
     char *in = kzt_path(dir, "cases.jsonl"), *meta = kzt_path(dir, "meta.txt");
     char *script = kzt_path(dir, "ref.py");
     kz_buf all = KZ_BUF_INIT, metas = KZ_BUF_INIT;
     kz_document d = KZ_DOCUMENT_INIT;
-    int *rcs = calloc(n, sizeof *rcs);
-    kz_buf *got = calloc(n, sizeof *got);
-    char **errs = calloc(n, sizeof *errs);
+    outcome *got = calloc(n, sizeof *got);
     for (size_t i = 0; i < n; i++) {
-        kz_buf_append_str(&all, cases[i]);
+        kz_buf_append_str(&all, lines[i]);
         kz_buf_append_u8(&all, '\n');
-        rcs[i] = kz_document_from_jsonl(&d, "f.jsonl", i + 1, cases[i], strlen(cases[i]));
-        if (rcs[i] < 0) errs[i] = strdup(kz_errmsg());
-        kz_buf_append_str(&metas, rcs[i] == KZ_OK && d.meta_json ? d.meta_json : "-");
+        outcome *o = &got[i];
+        o->rc = kz_document_from_jsonl(&d, "f.jsonl", i + 1, lines[i], strlen(lines[i]));
+        if (o->rc < 0) o->err = strdup(kz_errmsg());
+        kz_buf_append_str(&metas, o->rc == KZ_OK && d.meta_json ? d.meta_json : "-");
         kz_buf_append_u8(&metas, '\n');
-        if (rcs[i] != KZ_OK) continue;
+        if (o->rc != KZ_OK) continue;
         char fallback[64];
         snprintf(fallback, sizeof fallback, "f.jsonl:%zu", i + 1);
-        kz_buf_append_str(&got[i], "OK\t");
-        hex(&got[i], d.text, d.text_len);
-        kz_buf_append_u8(&got[i], '\t');
-        const char *name = strcmp(d.name, fallback) == 0 ? NULL : d.name;
-        hex(&got[i], name, name ? strlen(name) : 0);
-        kz_buf_append_u8(&got[i], '\t');
-        hex(&got[i], d.title, d.title ? strlen(d.title) : 0);
-        kz_buf_append_u8(&got[i], '\t');
-        hex(&got[i], d.lang, d.lang ? strlen(d.lang) : 0);
-        kz_buf_append_u8(&got[i], '\t');
-        /* the date: ours is normalised; the reference gives the raw string, checked below */
-        kz_buf_append_str(&got[i], d.date ? d.date : "-");
-        kz_buf_terminate(&got[i]);
+        hex(&o->field[0], d.text, d.text_len);
+        kz_buf_terminate(&o->field[0]);
+        field_str(&o->field[1], strcmp(d.name, fallback) == 0 ? NULL : d.name);
+        field_str(&o->field[2], d.title);
+        field_str(&o->field[3], d.lang);
+        kz_buf_append_str(&o->field[4], d.date ? d.date : "-");
     }
     kzt_write_file(in, all.data, all.len);
     kzt_write_file(meta, metas.data, metas.len);
@@ -174,61 +196,46 @@ Test(jsonl, edge_cases_agree_with_python_json)
     cr_assert_eq(status, 0, "reference failed: %s", out);
     char *line = out;
     for (size_t i = 0; i < n; i++) {
-        cr_assert_not_null(line, "reference output ends early");
+        const outcome *o = &got[i];
         char *nl = strchr(line, '\n');
-        cr_assert_not_null(nl);
+        cr_assert_not_null(nl, "reference output ends early");
         *nl = '\0';
-        if (strcmp(line, "ERR") == 0) {
-            cr_assert_eq(rcs[i], KZ_EINVAL, "case %zu (%s) should be rejected", i + 1, cases[i]);
+        char *f[8];
+        int nf = split_tabs(line, f, 8);
+        if (strcmp(f[0], "ERR") == 0) {
+            cr_assert_eq(o->rc, KZ_EINVAL, "line %zu (%s) should be rejected", i + 1, lines[i]);
             char prefix[64];
             snprintf(prefix, sizeof prefix, "f.jsonl:%zu: column ", i + 1);
-            cr_assert_eq(strncmp(errs[i], prefix, strlen(prefix)), 0, "message: %s", errs[i]);
-        } else if (strcmp(line, "BLANK") == 0) {
-            cr_assert_eq(rcs[i], KZ_SOURCE_BLANK, "case %zu", i + 1);
+            cr_assert_eq(strncmp(o->err, prefix, strlen(prefix)), 0, "message: %s", o->err);
+        } else if (strcmp(f[0], "BLANK") == 0) {
+            cr_assert_eq(o->rc, KZ_SOURCE_BLANK, "line %zu", i + 1);
         } else {
-            cr_assert_eq(rcs[i], KZ_OK, "case %zu (%s): %s", i + 1, cases[i], errs[i]);
-            /* fields: OK text name title lang rawdate meta_expected meta_ours */
-            char *f[8];
-            char *whole = strdup(line);
-            char *p = line;
-            for (int k = 0; k < 8; k++) {
-                f[k] = p;
-                p = strchr(p, '\t');
-                if (k < 7) {
-                    cr_assert_not_null(p);
-                    *p++ = '\0';
-                }
+            cr_assert_eq(o->rc, KZ_OK, "line %zu (%s): %s", i + 1, lines[i], o->err);
+            cr_assert_eq(nf, 8);
+            static const char *names[] = {"text", "name", "title", "lang"};
+            for (int k = 0; k < 4; k++) {
+                if (k == 1 && strcmp(f[2], "*") == 0) continue; /* a non-integer number id */
+                cr_assert_str_eq((char *)o->field[k].data, f[1 + k], "line %zu (%s): %s", i + 1,
+                                 lines[i], names[k]);
             }
-            char *ours = (char *)got[i].data;
-            size_t prefix_len = (size_t)(f[5] - line); /* up to the raw date */
-            cr_assert_eq(strncmp(ours, whole, prefix_len), 0, "case %zu: %s\nvs %s", i + 1, ours,
-                         whole);
-            free(whole);
-            const char *our_date = ours + prefix_len;
-            if (strcmp(f[5], "-") == 0) {
-                cr_assert_str_eq(our_date, "-", "case %zu", i + 1);
-            } else {
-                size_t rl = strlen(f[5]) / 2;
-                unsigned char raw[64] = {0};
-                char norm[11];
-                for (size_t k = 0; k < rl && k < 63; k++) sscanf(f[5] + 2 * k, "%2hhx", &raw[k]);
-                if (kz_date_normalise(norm, (const char *)raw, rl)) {
-                    cr_assert_str_eq(our_date, norm, "case %zu", i + 1);
-                } else {
-                    cr_assert_str_eq(our_date, "-", "case %zu", i + 1);
-                }
-            }
-            cr_assert_str_eq(f[7], f[6], "case %zu: other fields", i + 1);
+            /* the reference gives the raw date; ours is normalised */
+            const char *want = "-";
+            char norm[11];
+            unsigned char raw[64] = {0};
+            size_t rl = strlen(f[5]) / 2;
+            for (size_t k = 0; k < rl && k < 63; k++) sscanf(f[5] + 2 * k, "%2hhx", &raw[k]);
+            if (strcmp(f[5], "-") != 0 && rl < 63 && kz_date_normalise(norm, (char *)raw, rl))
+                want = norm;
+            cr_assert_str_eq((char *)o->field[4].data, want, "line %zu: date", i + 1);
+            cr_assert_str_eq(f[7], f[6], "line %zu (%s): other fields", i + 1, lines[i]);
         }
         line = nl + 1;
     }
     for (size_t i = 0; i < n; i++) {
-        kz_buf_free(&got[i]);
-        free(errs[i]);
+        for (int k = 0; k < 5; k++) kz_buf_free(&got[i].field[k]);
+        free(got[i].err);
     }
     free(got);
-    free(errs);
-    free(rcs);
     free(out);
     kz_document_clear(&d);
     kz_buf_free(&all);
@@ -237,6 +244,64 @@ Test(jsonl, edge_cases_agree_with_python_json)
     free(meta);
     free(script);
     kzt_rmtree(dir);
+}
+
+Test(jsonl, edge_cases_agree_with_python_json)
+{
+    compare_with_python(cases, sizeof cases / sizeof *cases);
+}
+
+/* Random edits of valid records (bytes replaced, inserted, deleted; truncation): whatever they
+ * make, we accept exactly what Python accepts, and read it the same way. */
+Test(jsonl, mutated_records_agree_with_python_json)
+{
+    static const char *bases[] = {
+        "{\"id\": \"doc/1\", \"lang\": \"en\", \"title\": \"A title\", \"text\": \"Some text. "
+        "More \\\"quoted\\\" text\\n\\nand a paragraph.\"}",
+        "{\"text\": \"\\u4e2d\\u6587 \xe4\xb8\xad\\ud83d\\ude00\", \"n\": [1, -2.5e3, true, null, "
+        "{\"k\": \"v\"}], \"date\": \"2021-02-03\"}",
+        "{\"id\": 17, \"text\": \"caf\xc3\xa9\", \"o\": {\"a\": {\"b\": []}}, \"x\": false}",
+    };
+    static const unsigned char alphabet[] = "\"\\{}[]:, u01e-.ntfE+/\x80\xc3\xff\x01\t";
+    size_t n = 3000;
+    char **lines = calloc(n, sizeof *lines);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < n; i++) {
+        const char *base = bases[i % 3];
+        size_t len = strlen(base);
+        char *s = malloc(len + 8);
+        memcpy(s, base, len + 1);
+        int edits = 1 + (int)(i % 3);
+        for (int e = 0; e < edits; e++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t at = (size_t)(x >> 8) % (len + 1);
+            unsigned char c = alphabet[(x >> 40) % (sizeof alphabet - 1)];
+            switch (x % 4) {
+            case 0: /* replace */
+                if (at < len) s[at] = (char)c;
+                break;
+            case 1: /* insert */
+                memmove(s + at + 1, s + at, len - at + 1);
+                s[at] = (char)c;
+                len++;
+                break;
+            case 2: /* delete */
+                if (at < len) {
+                    memmove(s + at, s + at + 1, len - at);
+                    len--;
+                }
+                break;
+            default: /* truncate, sometimes */
+                if (x % 16 == 3) s[len = at] = '\0';
+                break;
+            }
+            if (len >= strlen(base) + 4) break; /* stay inside the allocation */
+        }
+        lines[i] = s;
+    }
+    compare_with_python((const char *const *)lines, n);
+    for (size_t i = 0; i < n; i++) free(lines[i]);
+    free(lines);
 }
 
 static int parse(kz_document *d, const char *line)
