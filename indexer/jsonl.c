@@ -365,14 +365,13 @@ static int decode_field(parser *p, const member *m, kz_buf *out, const char *wha
     return kz_buf_terminate(out);
 }
 
-static int text_field(parser *p, kz_document *doc, const member *m, kz_buf *out, const char **field,
-                      const char *what)
+/* Reads a string-or-null field into out; *field points at it unless it is null or empty. */
+static int text_field(parser *p, const member *m, kz_buf *out, const char **field, const char *what)
 {
     if (m->type == J_NULL) return KZ_OK;
     if (m->type != J_STRING) return perr(p, m->vs, "\"%s\" must be a string or null", what);
     KZ_TRY(decode_field(p, m, out, what));
     if (out->len) *field = (const char *)out->data;
-    (void)doc;
     return KZ_OK;
 }
 
@@ -407,12 +406,12 @@ static int build(parser *p, kz_document *doc, member *ms, size_t n)
                 return perr(p, m->vs, "\"id\" must be a string, a number or null");
             }
         } else if (key_is(doc, m, "title")) {
-            KZ_TRY(text_field(p, doc, m, &doc->title_buf, &doc->title, "title"));
+            KZ_TRY(text_field(p, m, &doc->title_buf, &doc->title, "title"));
         } else if (key_is(doc, m, "lang")) {
-            KZ_TRY(text_field(p, doc, m, &doc->lang_buf, &doc->lang, "lang"));
+            KZ_TRY(text_field(p, m, &doc->lang_buf, &doc->lang, "lang"));
         } else if (key_is(doc, m, "date")) {
             const char *raw = NULL;
-            KZ_TRY(text_field(p, doc, m, &doc->date_buf, &raw, "date"));
+            KZ_TRY(text_field(p, m, &doc->date_buf, &raw, "date"));
             char norm[11];
             if (raw && kz_date_normalise(norm, raw, doc->date_buf.len)) {
                 kz_buf_clear(&doc->date_buf);
