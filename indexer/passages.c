@@ -1,14 +1,14 @@
 /* passages.c - splitting a document's text into passages, and the plain-text date and title.
  *
- * The text is read once, line by line ('\n' ends a line; CR and other ASCII whitespace at either
- * end of a line are trimmed). Lines that are empty after trimming separate blocks. A block is one
- * paragraph when it looks hard-wrapped (every line but the last has at most KZ_WRAP_COLUMNS code
- * points), else each of its lines is a paragraph. A paragraph longer than KZ_PASSAGE_MAX bytes is
- * cut into pieces of about equal length, preferring sentence ends, then whitespace, then any
- * character boundary. Every cut lies at least half the target length after the previous one, so
- * the cost is linear in the text even for a single 100 MB line. The passage list is kept in
- * increasing byte order and each passage carries the line of its first byte, tracked by a cursor
- * that only moves forward. */
+ * The text is read line by line, each block of lines at most twice ('\n' ends a line; CR and
+ * other ASCII whitespace at either end of a line are trimmed). Blank lines separate blocks. A
+ * block is one paragraph when it looks hard-wrapped (every line but the last has at most
+ * KZ_WRAP_COLUMNS code points), else each of its lines is a paragraph. A paragraph longer than
+ * KZ_PASSAGE_MAX bytes is cut into pieces of about equal length, preferring sentence ends, then
+ * whitespace, then any character boundary. Every cut lies at least half the target length after
+ * the previous one, so the cost is linear in the text even for a single 100 MB line. The passage
+ * list is kept in increasing byte order and each passage carries the line of its first byte,
+ * tracked by a cursor that only moves forward. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,7 +196,7 @@ static size_t columns(const unsigned char *t, size_t start, size_t end, size_t l
 }
 
 /* Splits the block of non-blank lines starting at pos (the first line's text may start later,
- * at first_ts, after a date prefix). Returns the position after the block's last line. */
+ * at first_ts, after a date prefix) and sets *next to the position after its last line. */
 static int block(splitter *s, size_t pos, size_t first_ts, size_t *next)
 {
     const unsigned char *t = s->t;

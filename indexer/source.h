@@ -1,10 +1,10 @@
 /* source.h - reading sources: documents split into passages, JSON Lines, directory walks.
  *
  * A kz_document is one source document (a text file, or one JSON Lines record) and the passages
- * it is ranked by. Invariants after a successful kz_document_from_text/_from_jsonl:
- * passages are in increasing, non-overlapping byte order; every passage satisfies
- * start < end <= text_len, never begins or ends with whitespace (ASCII space, tab, CR, LF, VT,
- * FF), never begins or ends inside a UTF-8 character, and is at most KZ_PASSAGE_MAX bytes; line
+ * it is ranked by. Invariants after a successful kz_document_from_text/_from_jsonl: passages
+ * are in increasing, non-overlapping byte order; every passage satisfies start < end <= text_len,
+ * never begins or ends with whitespace (ASCII space, tab, CR, LF, VT, FF), never begins or ends
+ * inside a UTF-8 character (in valid UTF-8), and is at most KZ_PASSAGE_MAX bytes; line
  * is the 1-based line of the passage's first byte in the file. The strings name, title, date,
  * lang and meta_json are NUL-terminated and owned by the document (text is owned for JSON Lines,
  * borrowed from the caller for plain text). The rules are documented in docs/SOURCES.md. */
