@@ -302,11 +302,17 @@ static size_t date_prefix(kz_document *doc, const unsigned char *t, size_t len, 
     return p;
 }
 
-/* Whether the trimmed line [ts, te) can be a title: short, and not ending like a sentence or a
- * clause (. ! ? , ; : and their CJK forms, or an ellipsis). */
+/* Whether the trimmed line [ts, te) can be a title: short, valid UTF-8 without NUL (it becomes a
+ * C string shown to people), and not ending like a sentence or a clause (. ! ? , ; : and their
+ * CJK forms, or an ellipsis). */
 static int title_like(const unsigned char *t, size_t ts, size_t te)
 {
     if (ts >= te || columns(t, ts, te, KZ_TITLE_MAX) > KZ_TITLE_MAX) return 0;
+    for (size_t i = ts; i < te;) {
+        size_t n = t[i] ? kz_utf8_valid_len(t + i, te - i) : 0;
+        if (!n) return 0;
+        i += n;
+    }
     unsigned char c = t[te - 1];
     if (c && strchr(".!?,;:", c)) return 0;
     if (te - ts >= 3) {
@@ -336,8 +342,16 @@ static size_t title_line(kz_document *doc, const unsigned char *t, size_t len, s
     size_t rest = nl.end;
     while (rest < len && is_space(t[rest])) rest++;
     if (rest >= len) return pos; /* nothing after it: a one-paragraph document */
+    /* a Markdown heading "# Title" is titled "Title" */
+    size_t ts = l.ts;
+    while (ts < l.te && t[ts] == '#') ts++;
+    if (ts > l.ts && ts < l.te && (t[ts] == ' ' || t[ts] == '\t')) {
+        while (is_space(t[ts])) ts++;
+    } else {
+        ts = l.ts;
+    }
     kz_buf_clear(&doc->title_buf);
-    if ((*rc = kz_buf_append(&doc->title_buf, t + l.ts, l.te - l.ts)) < 0) return pos;
+    if ((*rc = kz_buf_append(&doc->title_buf, t + ts, l.te - ts)) < 0) return pos;
     if ((*rc = kz_buf_terminate(&doc->title_buf)) < 0) return pos;
     doc->title = (const char *)doc->title_buf.data;
     return q;

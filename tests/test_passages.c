@@ -381,6 +381,14 @@ Test(passages, title_rules)
     strcpy(text + 130, "\n\nBody.");
     split(&d, text);
     cr_assert_null(d.title, "a line of 130 characters is too long for a title");
+    split(&d, "## Markdown heading\n\nBody.");
+    cr_assert_str_eq(d.title, "Markdown heading");
+    cr_assert_eq(d.npassages, 1);
+    split(&d, "#hashtag\n\nBody.");
+    cr_assert_str_eq(d.title, "#hashtag");
+    split(&d, "Bad \xff title\n\nBody.");
+    cr_assert_null(d.title, "a title must be valid UTF-8");
+    cr_assert_eq(d.npassages, 2);
     kz_document_clear(&d);
 }
 
