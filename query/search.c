@@ -179,8 +179,9 @@ static int explain_hit(const kz_plan *plan, const kz_index *ix, uint32_t s, uint
         kz_arena arena = KZ_ARENA_INIT;
         kz_cursor *c;
         rc = kz_pnode_cursor(&c, n, plan, seg, &arena);
-        if (rc == KZ_OK && c) rc = kz_cursor_advance(c, local);
-        if (rc == KZ_OK && c && c->doc == local) {
+        int ok = 0;
+        if (rc == KZ_OK && c) rc = kz_cursor_matches(c, local, &ok);
+        if (rc == KZ_OK && ok) {
             t->tf = c->tf;
             rc = kz_cursor_score(c, &t->score);
         }
