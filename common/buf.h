@@ -7,6 +7,8 @@
 #ifndef KZ_BUF_H
 #define KZ_BUF_H
 
+#include "kzsearch.h" /* kz_status */
+
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
