@@ -361,7 +361,7 @@ int kz_termdict_iter_init(kz_termdict_iter *it, const kz_termdict *td, const cha
         char t[KZ_TERM_MAX];
         size_t tl;
         KZ_TRY(first_term(td, mid, t, &tl));
-        if (compare(t, tl, prefix, len) <= 0)
+        if (compare(t, tl, it->prefix, len) <= 0)
             lo = mid;
         else
             hi = mid;

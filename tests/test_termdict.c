@@ -124,7 +124,7 @@ static void check_prefix(const kz_termdict *td, const model_term *m, size_t n, c
     kz_termdict_iter it;
     cr_assert_eq(kz_termdict_iter_init(&it, td, p, plen), KZ_OK);
     for (size_t i = 0; i < n; i++) {
-        if (m[i].len < plen || memcmp(m[i].bytes, p, plen) != 0) continue;
+        if (m[i].len < plen || (plen > 0 && memcmp(m[i].bytes, p, plen) != 0)) continue;
         const char *t;
         size_t tl;
         kz_term_info info;
@@ -146,7 +146,7 @@ static int in_model(const model_term *m, size_t n, const char *t, size_t len)
     model_term key;
     memcpy(key.bytes, t, len);
     key.len = len;
-    return bsearch(&key, m, n, sizeof *m, cmp_model) != NULL;
+    return n > 0 && bsearch(&key, m, n, sizeof *m, cmp_model) != NULL;
 }
 
 static void check_all(const kz_termdict *td, const model_term *m, size_t n, size_t nprefixes)
