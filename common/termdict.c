@@ -20,6 +20,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+/* Inlined: hashing a short term costs less than the call into the shared library. XXH3 output
+ * is stable across xxHash versions since 0.8.0, which the format relies on. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #define KZ_TD_MAGIC   0x44545a4bu /* "KZTD" read as a little-endian u32 */
@@ -47,6 +50,16 @@ struct kz_termdict_writer {
     uint64_t doc_end, pos_end; /* end of the previous term's streams in this block */
     int finished;
 };
+
+/* Most values in a block fit in one byte: decode those inline. */
+static inline int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    if (*p < end && **p < 0x80) {
+        *v = *(*p)++;
+        return KZ_OK;
+    }
+    return kz_read_varint(p, end, v);
+}
 
 static uint64_t zigzag(uint64_t delta)
 {
@@ -239,8 +252,8 @@ static int decode_entry(const uint8_t **p, const uint8_t *end, int first, entry_
                         kz_term_info *info)
 {
     uint64_t shared, suffix, v[6];
-    KZ_TRY(kz_read_varint(p, end, &shared));
-    KZ_TRY(kz_read_varint(p, end, &suffix));
+    KZ_TRY(get_varint(p, end, &shared));
+    KZ_TRY(get_varint(p, end, &suffix));
     size_t prev_len = first ? 0 : *st.term_len;
     if (shared > prev_len || suffix == 0 || suffix > KZ_TERM_MAX - shared ||
         suffix > (uint64_t)(end - *p))
@@ -250,7 +263,7 @@ static int decode_entry(const uint8_t **p, const uint8_t *end, int first, entry_
     memcpy(st.term + shared, *p, (size_t)suffix);
     *p += suffix;
     *st.term_len = (size_t)(shared + suffix);
-    for (int i = 0; i < 6; i++) KZ_TRY(kz_read_varint(p, end, &v[i]));
+    for (int i = 0; i < 6; i++) KZ_TRY(get_varint(p, end, &v[i]));
     if (v[0] > UINT32_MAX) return corrupt("document frequency out of range");
     if (first) *st.doc_end = *st.pos_end = 0;
     info->df = (uint32_t)v[0];
