@@ -243,3 +243,20 @@ Test(store, damaged_bytes_give_corrupt_or_the_right_record)
     kz_buf_free(&b);
     free_records(r, n);
 }
+
+Test(store, record_larger_than_a_block_gets_a_block_of_its_own)
+{
+    record r[3] = {{(uint8_t *)"before", 6}, {NULL, 40000}, {(uint8_t *)"after", 5}};
+    r[1].bytes = malloc(r[1].len);
+    rng_state = 3;
+    fill(r[1].bytes, r[1].len, 1);
+    kz_buf b = KZ_BUF_INIT, out = KZ_BUF_INIT;
+    build(&b, r, 3);
+    kz_store s;
+    cr_assert_eq(kz_store_open(&s, b.data, b.len), KZ_OK);
+    cr_assert_eq(s.nblocks, 3);
+    for (uint64_t id = 0; id < 3; id++) check_record(&s, r, id, &out);
+    free(r[1].bytes);
+    kz_buf_free(&out);
+    kz_buf_free(&b);
+}
