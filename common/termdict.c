@@ -157,39 +157,36 @@ int kz_termdict_writer_finish(kz_termdict_writer *w, kz_buf *out)
         return kz_fail(KZ_EINVAL, "term dictionary blocks exceed 1 TiB: split the segment");
     uint64_t nblocks = w->block_offs.len / 8;
     uint64_t nslots = slots_for(w->nterms);
-    if (nslots > SIZE_MAX / 8) return KZ_ENOMEM_FAIL();
-    uint64_t *slots = calloc((size_t)nslots, sizeof *slots);
-    if (slots == NULL) return KZ_ENOMEM_FAIL();
+    uint64_t index_off = KZ_TD_HEADER + w->blocks.len;
+    uint64_t hash_off = index_off + 8 * (nblocks + 1);
+    if (nslots > (SIZE_MAX - hash_off) / 8) return KZ_ENOMEM_FAIL();
+    KZ_TRY(kz_buf_reserve(out, (size_t)(hash_off + 8 * nslots)));
+    KZ_TRY(kz_buf_append_u32le(out, KZ_TD_MAGIC));
+    KZ_TRY(kz_buf_append_u32le(out, KZ_TD_VERSION));
+    KZ_TRY(kz_buf_append_u64le(out, w->nterms));
+    KZ_TRY(kz_buf_append_u64le(out, nblocks));
+    KZ_TRY(kz_buf_append_u32le(out, KZ_TD_BLOCK));
+    KZ_TRY(kz_buf_append_u32le(out, 0));
+    KZ_TRY(kz_buf_append_u64le(out, KZ_TD_HEADER));
+    KZ_TRY(kz_buf_append_u64le(out, index_off));
+    KZ_TRY(kz_buf_append_u64le(out, hash_off));
+    KZ_TRY(kz_buf_append_u64le(out, nslots));
+    KZ_TRY(kz_buf_append(out, w->blocks.data, w->blocks.len));
+    KZ_TRY(kz_buf_append(out, w->block_offs.data, w->block_offs.len));
+    KZ_TRY(kz_buf_append_u64le(out, w->blocks.len));
+    /* The table is built in place at the end of out: no second copy of it in memory. */
+    KZ_TRY(kz_buf_append_zeros(out, (size_t)(8 * nslots)));
+    uint8_t *table = out->data + out->len - (size_t)(8 * nslots);
     for (uint64_t n = 0; n < w->nterms; n++) {
         uint64_t h = kz_load_u64le(w->hashes.data + 8 * n);
         uint64_t block_off = kz_load_u64le(w->block_offs.data + 8 * (n / KZ_TD_BLOCK));
         uint64_t v =
             fingerprint(h) << KZ_TD_FP_SHIFT | block_off << KZ_TD_IDX_BITS | n % KZ_TD_BLOCK;
         uint64_t s = slot_start(h, nslots);
-        while (slots[s] != 0) s = s + 1 == nslots ? 0 : s + 1;
-        slots[s] = v;
+        while (kz_load_u64le(table + 8 * s) != 0) s = s + 1 == nslots ? 0 : s + 1;
+        kz_store_u64le(table + 8 * s, v);
     }
-    uint64_t index_off = KZ_TD_HEADER + w->blocks.len;
-    uint64_t hash_off = index_off + 8 * (nblocks + 1);
-    int rc = KZ_OK;
-    KZ_CHECK(kz_buf_reserve(out, (size_t)(hash_off + 8 * nslots)));
-    KZ_CHECK(kz_buf_append_u32le(out, KZ_TD_MAGIC));
-    KZ_CHECK(kz_buf_append_u32le(out, KZ_TD_VERSION));
-    KZ_CHECK(kz_buf_append_u64le(out, w->nterms));
-    KZ_CHECK(kz_buf_append_u64le(out, nblocks));
-    KZ_CHECK(kz_buf_append_u32le(out, KZ_TD_BLOCK));
-    KZ_CHECK(kz_buf_append_u32le(out, 0));
-    KZ_CHECK(kz_buf_append_u64le(out, KZ_TD_HEADER));
-    KZ_CHECK(kz_buf_append_u64le(out, index_off));
-    KZ_CHECK(kz_buf_append_u64le(out, hash_off));
-    KZ_CHECK(kz_buf_append_u64le(out, nslots));
-    KZ_CHECK(kz_buf_append(out, w->blocks.data, w->blocks.len));
-    KZ_CHECK(kz_buf_append(out, w->block_offs.data, w->block_offs.len));
-    KZ_CHECK(kz_buf_append_u64le(out, w->blocks.len));
-    for (uint64_t s = 0; s < nslots; s++) KZ_CHECK(kz_buf_append_u64le(out, slots[s]));
-done:
-    free(slots);
-    return rc;
+    return KZ_OK;
 }
 
 static int corrupt(const char *what)
