@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 typedef struct record {
     uint8_t *bytes;
@@ -259,4 +260,57 @@ Test(store, record_larger_than_a_block_gets_a_block_of_its_own)
     free(r[1].bytes);
     kz_buf_free(&out);
     kz_buf_free(&b);
+}
+
+/* The bytes follow docs/format/store.md: header, block index with its sentinel, and blocks that
+ * zstd's one-shot API decompresses to the varint record lengths followed by the records. */
+Test(store, bytes_follow_the_format_document)
+{
+    rng_state = 77;
+    const size_t n = 300;
+    record *r = calloc(n, sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        r[i].len = i % 9 == 0 ? 0 : 50 + rnd() % 150; /* lengths < 200: 1- or 2-byte varints */
+        r[i].bytes = malloc(r[i].len ? r[i].len : 1);
+        fill(r[i].bytes, r[i].len, 0);
+    }
+    kz_buf b = KZ_BUF_INIT;
+    build(&b, r, n);
+    const uint8_t *d = b.data;
+    cr_assert_eq(memcmp(d, "KZST", 4), 0);
+    cr_assert_eq(kz_load_u32le(d + 4), 1);
+    cr_assert_eq(kz_load_u64le(d + 8), n);
+    uint64_t nblocks = kz_load_u64le(d + 16), index_off = kz_load_u64le(d + 24);
+    cr_assert_geq(nblocks, 2);
+    cr_assert_eq(b.len, index_off + 16 * (nblocks + 1));
+    cr_assert_eq(kz_load_u64le(d + index_off + 16 * nblocks), n);
+    cr_assert_eq(kz_load_u64le(d + index_off + 16 * nblocks + 8), index_off);
+    size_t id = 0;
+    uint8_t *content = malloc(2 * KZ_STORE_BLOCK);
+    for (uint64_t blk = 0; blk < nblocks; blk++) {
+        const uint8_t *e = d + index_off + 16 * blk;
+        cr_assert_eq(kz_load_u64le(e), id);
+        uint64_t count = kz_load_u64le(e + 16) - kz_load_u64le(e);
+        cr_assert_lt(count, 400);
+        uint64_t off = kz_load_u64le(e + 8), end = kz_load_u64le(e + 24);
+        size_t got = ZSTD_decompress(content, 2 * KZ_STORE_BLOCK, d + off, end - off);
+        cr_assert(!ZSTD_isError(got));
+        const uint8_t *p = content;
+        size_t lens[400], total = 0;
+        for (uint64_t k = 0; k < count; k++) {
+            lens[k] = *p < 0x80 ? *p : (size_t)((p[0] & 0x7f) | p[1] << 7);
+            p += *p < 0x80 ? 1 : 2;
+            cr_assert_eq(lens[k], r[id + k].len);
+            total += lens[k];
+        }
+        cr_assert_eq((size_t)(content + got - p), total);
+        for (uint64_t k = 0; k < count; k++, id++) {
+            if (lens[k]) cr_assert_eq(memcmp(p, r[id].bytes, lens[k]), 0);
+            p += lens[k];
+        }
+    }
+    cr_assert_eq(id, n);
+    free(content);
+    kz_buf_free(&b);
+    free_records(r, n);
 }

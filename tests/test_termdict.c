@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 typedef struct model_term {
     char bytes[KZ_TERM_MAX];
@@ -384,6 +385,54 @@ Test(termdict, damaged_bytes_give_corrupt_or_an_answer_never_a_crash)
     }
     exercise(b.data, b.len, m, n);
     free(copy);
+    kz_buf_free(&b);
+    free(m);
+}
+
+/* The bytes follow docs/format/termdict.md: header fields, block index, and each term in the
+ * slot that the documented XXH3 probing gives (XXH3 from libxxhash, not the reader's code). */
+Test(termdict, bytes_follow_the_format_document)
+{
+    rng_state = 1234;
+    size_t n;
+    model_term *m = make_model(100, &n);
+    kz_buf b = KZ_BUF_INIT;
+    build(&b, m, n);
+    const uint8_t *d = b.data;
+    cr_assert_eq(memcmp(d, "KZTD", 4), 0);
+    cr_assert_eq(kz_load_u32le(d + 4), 1);
+    cr_assert_eq(kz_load_u64le(d + 8), n);
+    uint64_t nblocks = kz_load_u64le(d + 16);
+    cr_assert_eq(nblocks, (n + 15) / 16);
+    cr_assert_eq(kz_load_u32le(d + 24), 16);
+    cr_assert_eq(kz_load_u64le(d + 32), 64);
+    uint64_t index_off = kz_load_u64le(d + 40), hash_off = kz_load_u64le(d + 48);
+    uint64_t nslots = kz_load_u64le(d + 56);
+    cr_assert_eq(hash_off, index_off + 8 * (nblocks + 1));
+    cr_assert_eq(nslots, n + n / 2 + 1);
+    cr_assert_eq(b.len, hash_off + 8 * nslots);
+    cr_assert_eq(kz_load_u64le(d + index_off + 8 * nblocks), index_off - 64);
+    size_t used = 0;
+    for (uint64_t s = 0; s < nslots; s++) used += kz_load_u64le(d + hash_off + 8 * s) != 0;
+    cr_assert_eq(used, n);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = XXH3_64bits(m[i].bytes, m[i].len);
+        uint64_t fp = h >> 44 ? h >> 44 : 1;
+        uint64_t want = fp << 44 | kz_load_u64le(d + index_off + 8 * (i / 16)) << 4 | i % 16;
+        uint64_t s = ((h & 0xffffffffu) * nslots) >> 32, v;
+        while ((v = kz_load_u64le(d + hash_off + 8 * s)) != want) {
+            cr_assert_neq(v, 0, "term %zu is not on its probe sequence", i);
+            s = (s + 1) % nslots;
+        }
+        /* Entry 0 of each block is stored whole: shared 0, then the whole term. */
+        if (i % 16 == 0) {
+            const uint8_t *e = d + 64 + kz_load_u64le(d + index_off + 8 * (i / 16));
+            cr_assert_eq(e[0], 0);
+            size_t len = e[1] < 0x80 ? e[1] : (size_t)((e[1] & 0x7f) | e[2] << 7);
+            cr_assert_eq(len, m[i].len);
+            cr_assert_eq(memcmp(e + (e[1] < 0x80 ? 2 : 3), m[i].bytes, len), 0);
+        }
+    }
     kz_buf_free(&b);
     free(m);
 }
