@@ -203,23 +203,14 @@ int kz_store_open(kz_store *s, const uint8_t *data, size_t len)
     return KZ_OK;
 }
 
-/* Finds the block holding record id and checks its index entries. */
-static int find_block(const kz_store *s, uint64_t id, uint64_t *first, uint64_t *count,
-                      const uint8_t **src, size_t *src_len)
+/* Reads and checks the index entries of block b (b < nblocks). */
+static int block_entry(const kz_store *s, uint64_t b, uint64_t *first, uint64_t *count,
+                       const uint8_t **src, size_t *src_len)
 {
-    const uint8_t *ix = s->data + s->index_off;
-    uint64_t lo = 0, hi = s->nblocks; /* block lo starts at or before id; blocks >= hi after */
-    while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (kz_load_u64le(ix + KZ_ST_ENTRY * mid) <= id)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const uint8_t *e = ix + KZ_ST_ENTRY * lo;
+    const uint8_t *e = s->data + s->index_off + KZ_ST_ENTRY * b;
     uint64_t f0 = kz_load_u64le(e), o0 = kz_load_u64le(e + 8);
     uint64_t f1 = kz_load_u64le(e + KZ_ST_ENTRY), o1 = kz_load_u64le(e + KZ_ST_ENTRY + 8);
-    if (f0 > id || id >= f1) return corrupt("block index out of order");
+    if (f0 >= f1 || f1 > s->nrecords) return corrupt("block index out of order");
     if (o0 < KZ_ST_HEADER || o0 >= o1 || o1 > s->index_off)
         return corrupt("block offsets out of bounds");
     *first = f0;
@@ -229,15 +220,11 @@ static int find_block(const kz_store *s, uint64_t id, uint64_t *first, uint64_t 
     return KZ_OK;
 }
 
-int kz_store_get(const kz_store *s, uint64_t id, kz_buf *out)
+/* Decompresses a block of count records into out (replacing its contents) and checks that the
+ * record lengths fill the content exactly. *records receives the first record's bytes. */
+static int decode_block(const uint8_t *src, size_t src_len, uint64_t count, kz_buf *out,
+                        const uint8_t **records)
 {
-    if (id >= s->nrecords)
-        return kz_fail(KZ_ENOTFOUND, "stored passage %llu does not exist (the segment has %llu)",
-                       (unsigned long long)id, (unsigned long long)s->nrecords);
-    uint64_t first = 0, count = 0;
-    const uint8_t *src = NULL;
-    size_t src_len = 0;
-    KZ_TRY(find_block(s, id, &first, &count, &src, &src_len));
     unsigned long long raw_len = ZSTD_getFrameContentSize(src, src_len);
     if (raw_len == ZSTD_CONTENTSIZE_ERROR || raw_len == ZSTD_CONTENTSIZE_UNKNOWN)
         return corrupt("block is not a zstd frame with a content size");
@@ -252,19 +239,65 @@ int kz_store_get(const kz_store *s, uint64_t id, kz_buf *out)
     size_t n = ZSTD_decompressDCtx(dctx, out->data, (size_t)raw_len, src, src_len);
     if (dctx != cached) ZSTD_freeDCtx(dctx);
     if (ZSTD_isError(n) || n != raw_len) return corrupt("block does not decompress");
-    /* The content: count varint lengths, then the records' bytes, which must fill the rest. */
+    out->len = n;
     const uint8_t *p = out->data, *end = out->data + n;
-    size_t before = 0, len = 0, total = 0;
+    size_t total = 0;
     for (uint64_t i = 0; i < count; i++) {
         uint64_t l;
         KZ_TRY(kz_read_varint(&p, end, &l));
         if (l > n - total) return corrupt("record lengths exceed their block");
-        if (first + i < id) before += (size_t)l;
-        if (first + i == id) len = (size_t)l;
         total += (size_t)l;
     }
     if (total != (size_t)(end - p)) return corrupt("record lengths disagree with their block");
-    memmove(out->data, p + before, len);
-    out->len = len;
+    *records = p;
     return KZ_OK;
+}
+
+int kz_store_get(const kz_store *s, uint64_t id, kz_buf *out)
+{
+    if (id >= s->nrecords)
+        return kz_fail(KZ_ENOTFOUND, "stored passage %llu does not exist (the segment has %llu)",
+                       (unsigned long long)id, (unsigned long long)s->nrecords);
+    const uint8_t *ix = s->data + s->index_off;
+    uint64_t lo = 0, hi = s->nblocks; /* block lo starts at or before id; blocks >= hi after */
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (kz_load_u64le(ix + KZ_ST_ENTRY * mid) <= id)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    uint64_t first = 0, count = 0;
+    const uint8_t *src = NULL, *records = NULL;
+    size_t src_len = 0;
+    KZ_TRY(block_entry(s, lo, &first, &count, &src, &src_len));
+    if (id < first || id - first >= count) return corrupt("block index out of order");
+    KZ_TRY(decode_block(src, src_len, count, out, &records));
+    /* The lengths were checked by decode_block: sum those before the record. */
+    const uint8_t *p = out->data;
+    size_t before = 0;
+    uint64_t len = 0;
+    for (uint64_t i = first; i <= id; i++) {
+        KZ_TRY(kz_read_varint(&p, records, &len));
+        if (i < id) before += (size_t)len;
+    }
+    memmove(out->data, records + before, (size_t)len);
+    out->len = (size_t)len;
+    return KZ_OK;
+}
+
+int kz_store_verify(const kz_store *s)
+{
+    kz_buf content = KZ_BUF_INIT;
+    int rc = KZ_OK;
+    for (uint64_t b = 0; b < s->nblocks; b++) {
+        uint64_t first = 0, count = 0;
+        const uint8_t *src = NULL, *records = NULL;
+        size_t src_len = 0;
+        KZ_CHECK(block_entry(s, b, &first, &count, &src, &src_len));
+        KZ_CHECK(decode_block(src, src_len, count, &content, &records));
+    }
+done:
+    kz_buf_free(&content);
+    return rc;
 }

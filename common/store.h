@@ -43,4 +43,8 @@ int kz_store_open(kz_store *s, const uint8_t *data, size_t len);
  * KZ_ENOMEM. */
 int kz_store_get(const kz_store *s, uint64_t id, kz_buf *out);
 
+/* Checks every block: index entries, decompression with the frame checksum, record lengths.
+ * Reads and decompresses the whole store (for kz_index_check). KZ_OK, KZ_ECORRUPT or KZ_ENOMEM. */
+int kz_store_verify(const kz_store *s);
+
 #endif

@@ -410,3 +410,33 @@ int kz_termdict_iter_next(kz_termdict_iter *it, const char **term, size_t *len, 
     it->done = 1;
     return KZ_ITEROVER;
 }
+
+int kz_termdict_verify(const kz_termdict *td)
+{
+    kz_termdict_iter it;
+    KZ_TRY(kz_termdict_iter_init(&it, td, NULL, 0));
+    const char *term;
+    size_t len;
+    kz_term_info info, found;
+    uint64_t n = 0;
+    int rc;
+    /* Every term in order (checks each block and the order), and every term found by lookup
+     * with the same info (checks its hash slot). */
+    while ((rc = kz_termdict_iter_next(&it, &term, &len, &info)) == KZ_OK) {
+        n++;
+        rc = kz_termdict_lookup(td, term, len, &found);
+        if (rc == KZ_ENOTFOUND) return corrupt("a term is missing from the hash table");
+        if (rc < 0) return rc;
+        if (found.df != info.df || found.cf != info.cf || found.doc_off != info.doc_off ||
+            found.doc_len != info.doc_len || found.pos_off != info.pos_off ||
+            found.pos_len != info.pos_len)
+            return corrupt("hash table points to the wrong entry");
+    }
+    if (rc != KZ_ITEROVER) return rc;
+    if (n != td->nterms) return corrupt("fewer terms than the header says");
+    uint64_t used = 0;
+    for (uint64_t s = 0; s < td->hash_slots; s++)
+        used += kz_load_u64le(td->data + td->hash_off + 8 * s) != 0;
+    if (used != td->nterms) return corrupt("hash table holds stray slots");
+    return KZ_OK;
+}

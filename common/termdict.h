@@ -76,4 +76,9 @@ int kz_termdict_iter_init(kz_termdict_iter *it, const kz_termdict *td, const cha
  * KZ_ITEROVER at the end; KZ_ECORRUPT. */
 int kz_termdict_iter_next(kz_termdict_iter *it, const char **term, size_t *len, kz_term_info *info);
 
+/* Checks the whole dictionary: every block, the order of the terms, and that the hash table
+ * finds each term and holds nothing else (for kz_index_check; reads everything). KZ_OK or
+ * KZ_ECORRUPT. */
+int kz_termdict_verify(const kz_termdict *td);
+
 #endif

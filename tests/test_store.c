@@ -99,6 +99,7 @@ Test(store, random_records_round_trip_in_any_order)
     cr_assert_eq(kz_store_open(&s, b.data + 6, b.len - 6), KZ_OK, "%s", kz_errmsg());
     cr_assert_eq(s.nrecords, n);
     cr_assert_gt(s.nblocks, 10);
+    cr_assert_eq(kz_store_verify(&s), KZ_OK, "%s", kz_errmsg());
     for (uint64_t id = 0; id < n; id++) check_record(&s, r, id, &out);
     for (size_t k = 0; k < 2000; k++) check_record(&s, r, rnd() % n, &out);
     cr_assert_eq(kz_store_get(&s, n, &out), KZ_ENOTFOUND);
@@ -186,17 +187,22 @@ Test(store, concurrent_readers_get_the_right_records)
 }
 
 /* Opens possibly damaged bytes and fetches every record: each fetch gives KZ_ECORRUPT or the
- * right record (blocks carry zstd checksums, and the index is checked against the content). */
+ * right record (blocks carry zstd checksums, and the index is checked against the content).
+ * kz_store_verify accepts the bytes only if every fetch succeeds. */
 static void exercise(const uint8_t *data, size_t len, const record *r, size_t n, int *wrong)
 {
     kz_store s;
     int rc = kz_store_open(&s, data, len);
     cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT);
     if (rc != KZ_OK) return;
+    int verified = kz_store_verify(&s);
+    cr_assert(verified == KZ_OK || verified == KZ_ECORRUPT);
     kz_buf out = KZ_BUF_INIT;
     for (uint64_t id = 0; id < s.nrecords; id++) {
         rc = kz_store_get(&s, id, &out);
         cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT, "record %llu: %d", (unsigned long long)id, rc);
+        if (verified == KZ_OK)
+            cr_assert_eq(rc, KZ_OK, "verified, yet record %llu is damaged", (unsigned long long)id);
         if (rc == KZ_OK && (id >= n || out.len != r[id].len ||
                             (out.len && memcmp(out.data, r[id].bytes, out.len) != 0)))
             (*wrong)++;
