@@ -5,7 +5,6 @@
 #include "termdict.h"
 
 #include <criterion/criterion.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -290,43 +289,81 @@ Test(termdict, writer_rejects_unordered_duplicate_empty_and_overlong_terms)
     kz_buf_free(&b);
 }
 
-/* Words like "w0012345" spread over a few first letters, so prefixes select ranges of every
- * size. */
-static void million_term(size_t i, char *t, size_t *len)
+/* The million-term model is computed, not stored: term i is the letter 'a' + i % 7 followed by
+ * i in 7 decimal digits, so the sorted order is by letter, then by i. */
+#define MILLION 1000000u
+
+static size_t million_term(size_t i, char *t)
 {
-    *len = (size_t)snprintf(t, KZ_TERM_MAX, "%c%07zu", (char)('a' + i % 7), i);
+    t[0] = (char)('a' + i % 7);
+    for (size_t k = 7, v = i; k >= 1; k--, v /= 10) t[k] = (char)('0' + v % 10);
+    return 8;
+}
+
+static kz_term_info million_info(size_t i)
+{
+    return (kz_term_info){(uint32_t)i, i * 3, i * 10, 10, i * 30, 30};
+}
+
+/* Calls fn on every term in sorted order. */
+#define FOR_MILLION_SORTED(i)                                                                      \
+    for (size_t letter_ = 0; letter_ < 7; letter_++)                                               \
+        for (size_t i = letter_; i < MILLION; i += 7)
+
+static void check_million_prefix(const kz_termdict *td, const char *p)
+{
+    size_t plen = strlen(p);
+    kz_termdict_iter it;
+    cr_assert_eq(kz_termdict_iter_init(&it, td, p, plen), KZ_OK);
+    const char *t;
+    size_t tl;
+    kz_term_info info;
+    FOR_MILLION_SORTED(i)
+    {
+        char want[16];
+        size_t wl = million_term(i, want);
+        if (wl < plen || memcmp(want, p, plen) != 0) continue;
+        cr_assert_eq(kz_termdict_iter_next(&it, &t, &tl, &info), KZ_OK, "prefix %s", p);
+        cr_assert(tl == wl && memcmp(t, want, wl) == 0, "prefix %s", p);
+        cr_assert_eq(info.df, (uint32_t)i);
+    }
+    cr_assert_eq(kz_termdict_iter_next(&it, &t, &tl, &info), KZ_ITEROVER, "prefix %s", p);
 }
 
 Test(termdict, million_term_dictionary)
 {
-    const size_t n = 1000000;
-    model_term *m = malloc(n * sizeof *m);
-    cr_assert_not_null(m);
-    for (size_t i = 0; i < n; i++) {
-        million_term(i, m[i].bytes, &m[i].len);
-        m[i].info = (kz_term_info){(uint32_t)i, i * 3, i * 10, 10, i * 30, 30};
+    kz_termdict_writer *w = NULL;
+    cr_assert_eq(kz_termdict_writer_new(&w), KZ_OK);
+    FOR_MILLION_SORTED(i)
+    {
+        char t[16];
+        size_t tl = million_term(i, t);
+        kz_term_info info = million_info(i);
+        cr_assert_eq(kz_termdict_writer_add(w, t, tl, &info), KZ_OK);
     }
-    qsort(m, n, sizeof *m, cmp_model);
     kz_buf b = KZ_BUF_INIT;
-    build(&b, m, n);
+    cr_assert_eq(kz_termdict_writer_finish(w, &b), KZ_OK);
+    kz_termdict_writer_free(w);
     kz_termdict td;
     cr_assert_eq(kz_termdict_open(&td, b.data, b.len), KZ_OK);
-    cr_assert_eq(td.nterms, n);
+    cr_assert_eq(td.nterms, MILLION);
     kz_term_info info;
-    for (size_t i = 0; i < n; i++) {
-        cr_assert_eq(kz_termdict_lookup(&td, m[i].bytes, m[i].len, &info), KZ_OK);
-        cr_assert_eq(info.df, m[i].info.df);
-        cr_assert_eq(info.pos_off, m[i].info.pos_off);
+    for (size_t i = 0; i < MILLION; i++) {
+        char t[16];
+        size_t tl = million_term(i, t);
+        cr_assert_eq(kz_termdict_lookup(&td, t, tl, &info), KZ_OK);
+        kz_term_info want = million_info(i);
+        cr_assert(info.df == want.df && info.cf == want.cf && info.doc_off == want.doc_off &&
+                  info.doc_len == want.doc_len && info.pos_off == want.pos_off &&
+                  info.pos_len == want.pos_len);
     }
     cr_assert_eq(kz_termdict_lookup(&td, "a9999999", 8, &info), KZ_ENOTFOUND);
-    cr_assert_eq(kz_termdict_lookup(&td, "h0000000", 8, &info), KZ_ENOTFOUND);
-    check_prefix(&td, m, n, "c00123", 6);
-    check_prefix(&td, m, n, "g0999", 5);
-    check_prefix(&td, m, n, "a", 1);
-    check_prefix(&td, m, n, "g0999999", 8);
-    check_prefix(&td, m, n, "g09999999", 9);
+    cr_assert_eq(kz_termdict_lookup(&td, "b0000000", 8, &info), KZ_ENOTFOUND); /* 0 is an 'a' */
+    cr_assert_eq(kz_termdict_lookup(&td, "h0000007", 8, &info), KZ_ENOTFOUND);
+    const char *prefixes[] = {"c00123", "g0999", "a", "g0999999", "g09999999", "h", "", "d1"};
+    for (size_t k = 0; k < sizeof prefixes / sizeof *prefixes; k++)
+        check_million_prefix(&td, prefixes[k]);
     kz_buf_free(&b);
-    free(m);
 }
 
 /* Runs every reader operation on possibly damaged bytes: each must give an allowed status, and
