@@ -10,5 +10,10 @@
 /* argv[0] is the subcommand's name ("analyze"); options may come before or after arguments,
  * "--" ends options, "-" or no text reads standard input. */
 int kz_cmd_analyze(int argc, char **argv);
+int kz_cmd_search(int argc, char **argv);
+int kz_cmd_index(int argc, char **argv);
+int kz_cmd_optimize(int argc, char **argv);
+int kz_cmd_stats(int argc, char **argv);
+int kz_cmd_check(int argc, char **argv);
 
 #endif

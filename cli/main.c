@@ -9,10 +9,16 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: kzsearch [OPTIONS] QUERY            search the index\n"
-    "       kzsearch index PATH...              index files and directories\n"
+    "usage: kzsearch [search] [OPTIONS] QUERY   search the index (kzsearch search --help)\n"
+    "       kzsearch index PATH...              index files and directories (incremental)\n"
     "       kzsearch analyze [--json] [TEXT]    show the tokens of a text\n"
-    "       kzsearch --help | --version\n";
+    "       kzsearch stats [--json]             sizes and statistics of the index\n"
+    "       kzsearch check                      verify every checksum of the index\n"
+    "       kzsearch optimize                   merge the index into one segment\n"
+    "       kzsearch --help | --version\n"
+    "Every command takes --index DIR (default: $KZSEARCH_INDEX, else\n"
+    "$XDG_DATA_HOME/kzsearch, else ~/.local/share/kzsearch).\n"
+    "Exit status: 0 found, 1 nothing found, 2 error.\n";
 
 typedef struct command {
     const char *name;
@@ -20,7 +26,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {NULL, NULL},
+    {"search", kz_cmd_search}, {"index", kz_cmd_index}, {"optimize", kz_cmd_optimize},
+    {"stats", kz_cmd_stats},   {"check", kz_cmd_check}, {NULL, NULL},
 };
 
 int main(int argc, char **argv)
@@ -39,6 +46,6 @@ int main(int argc, char **argv)
     }
     for (const command *c = commands; c->name != NULL; c++)
         if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
-    fprintf(stderr, "kzsearch: unknown command '%s'\n%s", argv[1], usage);
-    return KZ_EXIT_ERROR;
+    /* Not a command: the arguments are a search (with its options). */
+    return kz_cmd_search(argc, argv);
 }

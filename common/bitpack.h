@@ -18,7 +18,7 @@
 #define KZ_BLOCK_LEN 128
 
 /* Bytes of a packed block of KZ_BLOCK_LEN integers at bit width bits. */
-#define KZ_PACKED_BYTES(bits) ((size_t)(bits) * 16)
+#define KZ_PACKED_BYTES(bits) ((size_t)(bits)*16)
 
 /* The smallest bit width that holds every v[i] (0 when all are zero). */
 unsigned kz_bits_needed(const uint32_t *v, size_t n);

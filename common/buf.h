@@ -17,7 +17,10 @@ typedef struct kz_buf {
     size_t cap;    /* bytes allocated */
 } kz_buf;
 
-#define KZ_BUF_INIT {NULL, 0, 0}
+#define KZ_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Makes room for at least `extra` more bytes beyond len. */
 int kz_buf_reserve(kz_buf *b, size_t extra);

@@ -70,17 +70,29 @@ const char *kz_errmsg(void)
 const char *kz_status_name(int status)
 {
     switch (status) {
-    case KZ_OK: return "ok";
-    case KZ_ERROR: return "error";
-    case KZ_ENOMEM: return "out of memory";
-    case KZ_EIO: return "input/output error";
-    case KZ_ECORRUPT: return "corrupt index";
-    case KZ_EINVAL: return "invalid argument";
-    case KZ_ENOTFOUND: return "not found";
-    case KZ_ELOCKED: return "locked by another writer";
-    case KZ_EQUERY: return "malformed query";
-    case KZ_EUTF8: return "invalid UTF-8";
-    case KZ_ITEROVER: return "iteration over";
-    default: return "unknown status";
+    case KZ_OK:
+        return "ok";
+    case KZ_ERROR:
+        return "error";
+    case KZ_ENOMEM:
+        return "out of memory";
+    case KZ_EIO:
+        return "input/output error";
+    case KZ_ECORRUPT:
+        return "corrupt index";
+    case KZ_EINVAL:
+        return "invalid argument";
+    case KZ_ENOTFOUND:
+        return "not found";
+    case KZ_ELOCKED:
+        return "locked by another writer";
+    case KZ_EQUERY:
+        return "malformed query";
+    case KZ_EUTF8:
+        return "invalid UTF-8";
+    case KZ_ITEROVER:
+        return "iteration over";
+    default:
+        return "unknown status";
     }
 }

@@ -52,15 +52,15 @@ typedef struct kz_postings_cursor {
     /* private */
     const uint8_t *doc_data, *doc_end;
     const uint8_t *pos_data, *pos_end;
-    uint32_t nblocks;      /* blocks, including a final partial one */
-    uint32_t block;        /* index of the decoded block */
-    uint32_t shallow;      /* index of the block shallow_advance points at */
-    uint32_t i, n;         /* position in the decoded block and its length */
-    const uint8_t *skips;  /* the skip entries */
+    uint32_t nblocks;     /* blocks, including a final partial one */
+    uint32_t block;       /* index of the decoded block */
+    uint32_t shallow;     /* index of the block shallow_advance points at */
+    uint32_t i, n;        /* position in the decoded block and its length */
+    const uint8_t *skips; /* the skip entries */
     uint32_t ids[KZ_BLOCK_LEN];
     uint32_t freqs[KZ_BLOCK_LEN];
-    uint32_t pos_block;    /* block whose positions are decoded (UINT32_MAX: none) */
-    uint32_t pos_index;    /* index in ids[] whose positions are next in pos_buf */
+    uint32_t pos_block; /* block whose positions are decoded (UINT32_MAX: none) */
+    uint32_t pos_index; /* index in ids[] whose positions are next in pos_buf */
 } kz_postings_cursor;
 
 /* Opens a cursor on the list stored in doc bytes [doc, doc+doc_len) and position bytes

@@ -1,0 +1,47 @@
+/* inverter.h - the in-memory inverted index of the segment being built.
+ *
+ * Tokens of the current passage are collected as (term id, position) pairs; when the passage
+ * ends they are sorted and appended, term by term, to each term's posting stream: a byte buffer
+ * of varints (passage-id gap, tf, then tf position gaps). Streams stay compact (a few bytes a
+ * posting) so the memory budget buys many passages; kz_inverter_memory() reports the bytes held,
+ * and the writer flushes a segment when it passes the budget.
+ *
+ * Invariants: passage ids are assigned 0, 1, 2, ... in order of kz_inverter_end_passage; a term's
+ * stream holds its passages in increasing order; every term in the table has df >= 1 once its
+ * first passage has ended (terms seen only in an unfinished passage are never flushed, because
+ * flushing happens between passages). */
+#ifndef KZ_INVERTER_H
+#define KZ_INVERTER_H
+
+#include "buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kz_inverter kz_inverter;
+
+int kz_inverter_new(kz_inverter **out);
+void kz_inverter_free(kz_inverter *inv);
+
+/* Adds a token of the current passage. Terms longer than KZ_TERM_MAX are rejected (KZ_EINVAL). */
+int kz_inverter_add(kz_inverter *inv, const char *term, size_t len, uint32_t position);
+
+/* Ends the current passage; *length receives its length for BM25 (distinct positions). */
+int kz_inverter_end_passage(kz_inverter *inv, uint32_t *length);
+
+/* Passages ended so far, and the bytes of memory held. */
+uint32_t kz_inverter_passages(const kz_inverter *inv);
+size_t kz_inverter_memory(const kz_inverter *inv);
+
+/* Called by kz_inverter_flush for each term in increasing memcmp order with its postings:
+ * docs[n], tfs[n] and the concatenated positions (sum of tfs). Arrays are borrowed. */
+typedef int (*kz_inverter_term_fn)(void *ctx, const char *term, size_t len, const uint32_t *docs,
+                                   const uint32_t *tfs, const uint32_t *positions, size_t n);
+
+/* Walks every term in order; does not change the inverter. */
+int kz_inverter_walk(const kz_inverter *inv, kz_inverter_term_fn fn, void *ctx);
+
+/* Forgets everything (keeps allocations for reuse where cheap). */
+void kz_inverter_reset(kz_inverter *inv);
+
+#endif
