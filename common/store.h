@@ -6,7 +6,7 @@
  * block index maps each block to its first record id and byte offset, so fetching a record
  * decompresses one block. Why blocks: one passage is too small for zstd to compress well, a
  * whole file too large to decompress for one snippet; 16 KiB blocks give most of the ratio and
- * sub-millisecond access. The byte layout is in docs/FORMAT.md.
+ * sub-millisecond access. The byte layout is in docs/format/store.md.
  *
  * The reader treats the bytes as untrusted and is safe to use from many threads at once (it
  * keeps no mutable state). */
@@ -42,5 +42,9 @@ int kz_store_open(kz_store *s, const uint8_t *data, size_t len);
 /* Replaces out's contents with record id. KZ_OK, KZ_ENOTFOUND (id >= nrecords), KZ_ECORRUPT,
  * KZ_ENOMEM. */
 int kz_store_get(const kz_store *s, uint64_t id, kz_buf *out);
+
+/* Checks every block: index entries, decompression with the frame checksum, record lengths.
+ * Reads and decompresses the whole store (for kz_index_check). KZ_OK, KZ_ECORRUPT or KZ_ENOMEM. */
+int kz_store_verify(const kz_store *s);
 
 #endif
