@@ -372,5 +372,9 @@ int kz_segment_verify(const kz_segment *seg)
     }
     kz_buf_free(&buf);
     KZ_TRY(rc);
+    if (kz_termdict_verify(&seg->terms) < 0)
+        return kz_fail_context(KZ_ECORRUPT, "segment %s: term dictionary", seg->path);
+    if (kz_store_verify(&seg->store) < 0)
+        return kz_fail_context(KZ_ECORRUPT, "segment %s: stored passages", seg->path);
     return verify_postings(seg);
 }
