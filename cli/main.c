@@ -20,6 +20,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"analyze", kz_cmd_analyze},
     {NULL, NULL},
 };
 
