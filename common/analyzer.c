@@ -340,10 +340,14 @@ static int analyze_word(run_state *st, size_t start, size_t end, unsigned flags)
     kz_analyzer *a = st->a;
     const uint8_t *s = st->text + start;
     size_t len = cut_at_char(s, end - start, KZ_WORD_INPUT_MAX);
-    int script;
+    int script, letters_only = 1;
     size_t i = 0;
-    while (i < len && s[i] < 0x80) i++;
-    if (i == len)
+    for (; i < len && s[i] < 0x80; i++) {
+        uint8_t c = (uint8_t)(s[i] | 0x20); /* ASCII letters to lower case, ' stays ' */
+        letters_only &= (c >= 'a' && c <= 'z') || s[i] == '\'';
+    }
+    int ascii = i == len;
+    if (ascii)
         script = (flags & KZ_WB_HAS_LETTER) ? KZ_SCRIPT_LATIN : KZ_SCRIPT_DIGIT;
     else
         script = word_script(s, len, flags);
@@ -352,7 +356,10 @@ static int analyze_word(run_state *st, size_t start, size_t end, unsigned flags)
     KZ_TRY(kz_normalize(&a->norm, &a->word, (const char *)s, len));
     const char *term = (const char *)a->word.data;
     size_t term_len = a->word.len;
-    if (!a->surface && kz_stem_applies(term, term_len)) {
+    /* An ASCII word normalises to itself lower-cased, so the scan above already answered
+     * kz_stem_applies for it. */
+    if (!ascii) letters_only = kz_stem_applies(term, term_len);
+    if (!a->surface && letters_only) {
         int lang = script == KZ_SCRIPT_LATIN      ? KZ_STEM_ENGLISH
                    : script == KZ_SCRIPT_CYRILLIC ? KZ_STEM_RUSSIAN
                                                   : KZ_STEM_NONE;

@@ -53,6 +53,13 @@ uint32_t kz_normalize_lump(uint32_t cp)
 
 size_t kz_normalize_cp(uint32_t cp, uint32_t dst[KZ_NORMALIZE_CP_MAX])
 {
+    /* CJK Unified Ideographs (main block, Extensions A and B) have no decomposition, no case and
+     * are not ignorable: they are their own normal form. This is the Han-run hot path. */
+    if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+        (cp >= 0x20000 && cp <= 0x2A6DF)) {
+        dst[0] = cp;
+        return 1;
+    }
     int32_t tmp[KZ_NORMALIZE_CP_MAX];
     int boundclass = UTF8PROC_BOUNDCLASS_START;
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
