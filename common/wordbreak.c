@@ -7,7 +7,12 @@
  * for WB5-WB16), plus the parity of the Regional_Indicator run ending at l1. The rules that look
  * one character further right (WB6, WB7b, WB12) decode ahead without consuming. Rules are tried
  * in the order UAX #29 lists them; the first that matches decides. Invariant between calls: pos
- * is a boundary and the state describes text[0, pos). */
+ * is a boundary and the state describes text[0, pos); if next_len is set, it and next_info are
+ * the decoding of the character at pos (made while deciding the boundary, so it is not redone).
+ *
+ * Speed: English is mostly runs of ASCII letters, so after a letter or digit a run of ASCII
+ * letters and digits is taken by a tight loop (no rule before WB5-WB10 can apply to them, and
+ * those say "no break"); only the character that ends the run goes through the rule chain. */
 #include "wordbreak.h"
 
 #include "unicode_props.h"
@@ -33,6 +38,7 @@ void kz_wordbreak_init(kz_wordbreak *wb, const char *text, size_t len)
     wb->pos = 0;
     wb->prev = wb->l1 = wb->l2 = KZ_WB_SOT;
     wb->ri_odd = 0;
+    wb->next_len = 0;
 }
 
 static inline uint16_t info_at(const uint8_t *p, const uint8_t *end, size_t *n)
@@ -122,14 +128,37 @@ int kz_wordbreak_next(kz_wordbreak *wb, size_t *start, size_t *end, unsigned *fl
     if (wb->pos >= wb->len) return 0; /* WB2 */
     const uint8_t *text = wb->text, *stop = text + wb->len;
     const uint8_t *p = text + wb->pos;
-    size_t n;
-    uint16_t info = info_at(p, stop, &n); /* WB1: a segment starts here, whatever follows */
+    /* WB1: a segment starts here, whatever follows. The previous call may have decoded its
+     * first character already, deciding the boundary before it. */
+    size_t n = wb->next_len;
+    uint16_t info = n ? wb->next_info : info_at(p, stop, &n);
+    wb->next_len = 0;
     unsigned f = flags_of(info);
     advance(wb, info & KZ_UCD_WB_MASK);
     p += n;
     while (p < stop) {
+        /* Fast path: ASCII letters and digits after a letter or digit never break (WB5, WB8-10)
+         * and no earlier rule can apply to them, so take the run without the rule chain. */
+        if (wb->l1 == KZ_WB_ALETTER || wb->l1 == KZ_WB_NUMERIC) {
+            const uint8_t *run = p;
+            unsigned w = wb->l1;
+            while (p < stop && *p < 0x80) {
+                w = kz_ucd_latin1[*p] & KZ_UCD_WB_MASK;
+                if (w != KZ_WB_ALETTER && w != KZ_WB_NUMERIC) break;
+                f |= w == KZ_WB_NUMERIC ? KZ_WB_HAS_DIGIT : KZ_WB_HAS_LETTER;
+                wb->l2 = wb->l1;
+                wb->l1 = (uint8_t)w;
+                p++;
+            }
+            if (p != run) wb->prev = wb->l1;
+            if (p >= stop) break;
+        }
         info = info_at(p, stop, &n);
-        if (is_break(wb, info, p + n, stop)) break;
+        if (is_break(wb, info, p + n, stop)) {
+            wb->next_info = info;
+            wb->next_len = (uint8_t)n;
+            break;
+        }
         f |= flags_of(info);
         advance(wb, info & KZ_UCD_WB_MASK);
         p += n;

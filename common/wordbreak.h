@@ -8,8 +8,8 @@
  * iterator allocates nothing and reads only [text, text + len); the text must outlive it.
  *
  * Each segment comes with flags saying what kind of characters it holds, so the analyzer can skip
- * segments of spaces and punctuation (flags == 0 for the letter and digit bits) without decoding
- * them again. */
+ * segments of spaces, punctuation and emoji (neither KZ_WB_HAS_LETTER nor KZ_WB_HAS_DIGIT) without
+ * decoding them again. */
 #ifndef KZ_WORDBREAK_H
 #define KZ_WORDBREAK_H
 
@@ -27,10 +27,12 @@
 typedef struct kz_wordbreak {
     const uint8_t *text;
     size_t len;
-    size_t pos;     /* offset of the first character of the next segment */
-    uint8_t prev;   /* Word_Break of the character before pos (KZ_WB_SOT at the start) */
-    uint8_t l1, l2; /* last two characters before pos, Extend/Format/ZWJ skipped (WB4) */
-    uint8_t ri_odd; /* 1 if l1 ends an odd-length run of Regional_Indicator (WB15/16) */
+    size_t pos;         /* offset of the first character of the next segment */
+    uint8_t prev;       /* Word_Break of the character before pos (KZ_WB_SOT at the start) */
+    uint8_t l1, l2;     /* last two characters before pos, Extend/Format/ZWJ skipped (WB4) */
+    uint8_t ri_odd;     /* 1 if l1 ends an odd-length run of Regional_Indicator (WB15/16) */
+    uint8_t next_len;   /* if not 0: the character at pos is already decoded and this long */
+    uint16_t next_info; /* ... with these properties (unicode_props.h) */
 } kz_wordbreak;
 
 /* Starts iterating over text[0, len). text may be NULL when len is 0. */

@@ -70,17 +70,25 @@ static size_t put_utf8(uint8_t *o, uint32_t c)
     return 4;
 }
 
+static int model_break(const uint32_t *cp, const unsigned *w, long n, long i);
+
+/* Also runs the brute-force model (at the end of this file) on every case, so that the random
+ * comparison with the model below rests on a model that is itself right. */
 Test(wordbreak, passes_every_case_of_unicode_word_break_test)
 {
     FILE *f = fopen(UCD "auxiliary/WordBreakTest.txt", "r");
     cr_assert_not_null(f, "cannot open WordBreakTest.txt (install unicode-data)");
     char line[8192];
-    int cases = 0, passed = 0, lineno = 0;
+    int cases = 0, passed = 0, model_passed = 0, lineno = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
         char *hash = strchr(line, '#');
         if (hash) *hash = '\0';
         uint8_t text[1024];
+        uint32_t cps[256];
+        unsigned ws[256];
+        size_t ends[256];
+        long ncp = 0;
         size_t len = 0, want[256], nwant = 0;
         int any = 0;
         for (char *tok = strtok(line, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
@@ -92,7 +100,11 @@ Test(wordbreak, passes_every_case_of_unicode_word_break_test)
                 unsigned long cp = strtoul(tok, &endp, 16);
                 cr_assert(*endp == '\0' && cp <= 0x10ffff, "line %d: bad token %s", lineno, tok);
                 cr_assert_lt(len + 4, sizeof text);
+                cr_assert_lt(ncp, 256);
+                cps[ncp] = (uint32_t)cp;
+                ws[ncp] = kz_wb_prop((uint32_t)cp);
                 len += put_utf8(text + len, (uint32_t)cp);
+                ends[ncp++] = len;
                 any = 1;
             }
         }
@@ -110,11 +122,18 @@ Test(wordbreak, passes_every_case_of_unicode_word_break_test)
         int ok = ngot == nwant && memcmp(got, want, ngot * sizeof *got) == 0;
         cr_expect(ok, "WordBreakTest.txt line %d: got %zu segments, want %zu", lineno, ngot, nwant);
         passed += ok;
+        size_t model[256], nmodel = 0;
+        for (long i = 1; i <= ncp; i++)
+            if (i == ncp || model_break(cps, ws, ncp, i)) model[nmodel++] = ends[i - 1];
+        ok = nmodel == nwant && memcmp(model, want, nmodel * sizeof *model) == 0;
+        cr_expect(ok, "WordBreakTest.txt line %d: the model disagrees", lineno);
+        model_passed += ok;
     }
     fclose(f);
     cr_assert_eq(cases, 1823, "WordBreakTest.txt (Unicode 15.0) has 1823 cases, read %d", cases);
     cr_log_info("WordBreakTest.txt: %d/%d", passed, cases);
     cr_assert_eq(passed, cases);
+    cr_assert_eq(model_passed, cases);
 }
 
 /* Reads a UCD property file and calls fn(lo, hi, value) per data line. */
@@ -353,4 +372,110 @@ Test(wordbreak, random_bytes_are_partitioned_without_reading_past_the_end)
         segs_n(buf, len); /* asserts contiguity, non-emptiness and coverage */
         free(buf);
     }
+}
+
+/* A brute-force model of UAX #29: decides each position on its own by scanning the whole code
+ * point array around it (WB4 by walking over ignorable characters), with no state carried from
+ * one position to the next, unlike the iterator. */
+#define MODEL_IGN ((1u << KZ_WB_EXTEND) | (1u << KZ_WB_FORMAT) | (1u << KZ_WB_ZWJ))
+#define MODEL_NL  ((1u << KZ_WB_CR) | (1u << KZ_WB_LF) | (1u << KZ_WB_NEWLINE))
+#define IN(w, s)  (((1u << (w)) & (s)) != 0)
+
+static const unsigned AH = (1u << KZ_WB_ALETTER) | (1u << KZ_WB_HEBREW_LETTER);
+static const unsigned MIDL =
+    (1u << KZ_WB_MIDLETTER) | (1u << KZ_WB_MIDNUMLET) | (1u << KZ_WB_SINGLE_QUOTE);
+static const unsigned MIDN =
+    (1u << KZ_WB_MIDNUM) | (1u << KZ_WB_MIDNUMLET) | (1u << KZ_WB_SINGLE_QUOTE);
+
+/* Index of the character that WB4 folds position j into (j itself if nothing), or -1. */
+static long model_base(const unsigned *w, long j)
+{
+    while (j > 0 && IN(w[j], MODEL_IGN) && !IN(w[j - 1], MODEL_NL)) j--;
+    return j;
+}
+
+static int model_break(const uint32_t *cp, const unsigned *w, long n, long i)
+{
+    if (w[i - 1] == KZ_WB_CR && w[i] == KZ_WB_LF) return 0;
+    if (IN(w[i - 1], MODEL_NL) || IN(w[i], MODEL_NL)) return 1;
+    if (w[i - 1] == KZ_WB_ZWJ && kz_is_extpict(cp[i])) return 0;
+    if (w[i - 1] == KZ_WB_WSEGSPACE && w[i] == KZ_WB_WSEGSPACE) return 0;
+    if (IN(w[i], MODEL_IGN)) return 0;
+    long j1 = model_base(w, i - 1), j2 = j1 > 0 ? model_base(w, j1 - 1) : -1;
+    long k = i + 1;
+    while (k < n && IN(w[k], MODEL_IGN)) k++;
+    /* 31 stands for "no character": it is in no set. */
+    unsigned l1 = w[j1], l2 = j2 >= 0 ? w[j2] : 31, r = w[i], r2 = k < n ? w[k] : 31;
+    if (IN(l1, AH) && IN(r, AH)) return 0;
+    if (IN(l1, AH) && IN(r, MIDL) && IN(r2, AH)) return 0;
+    if (IN(l2, AH) && IN(l1, MIDL) && IN(r, AH)) return 0;
+    if (l1 == KZ_WB_HEBREW_LETTER && r == KZ_WB_SINGLE_QUOTE) return 0;
+    if (l1 == KZ_WB_HEBREW_LETTER && r == KZ_WB_DOUBLE_QUOTE && r2 == KZ_WB_HEBREW_LETTER) return 0;
+    if (l2 == KZ_WB_HEBREW_LETTER && l1 == KZ_WB_DOUBLE_QUOTE && r == KZ_WB_HEBREW_LETTER) return 0;
+    if (l1 == KZ_WB_NUMERIC && r == KZ_WB_NUMERIC) return 0;
+    if (IN(l1, AH) && r == KZ_WB_NUMERIC) return 0;
+    if (l1 == KZ_WB_NUMERIC && IN(r, AH)) return 0;
+    if (l2 == KZ_WB_NUMERIC && IN(l1, MIDN) && r == KZ_WB_NUMERIC) return 0;
+    if (l1 == KZ_WB_NUMERIC && IN(r, MIDN) && r2 == KZ_WB_NUMERIC) return 0;
+    if (l1 == KZ_WB_KATAKANA && r == KZ_WB_KATAKANA) return 0;
+    unsigned left13a = AH | (1u << KZ_WB_NUMERIC) | (1u << KZ_WB_KATAKANA);
+    if (IN(l1, left13a | (1u << KZ_WB_EXTENDNUMLET)) && r == KZ_WB_EXTENDNUMLET) return 0;
+    if (l1 == KZ_WB_EXTENDNUMLET && IN(r, left13a)) return 0;
+    if (l1 == KZ_WB_REGIONAL_INDICATOR && r == KZ_WB_REGIONAL_INDICATOR) {
+        long run = 0;
+        for (long j = j1; j >= 0 && w[j] == KZ_WB_REGIONAL_INDICATOR;
+             j = j > 0 ? model_base(w, j - 1) : -1)
+            run++;
+        if (run % 2 == 1) return 0;
+    }
+    return 1;
+}
+
+Test(wordbreak, random_text_segments_like_a_brute_force_model)
+{
+    /* Characters of every Word_Break value, ASCII runs (the fast path) and pictographs. */
+    static const uint32_t pool[] = {
+        'a',    'b',    'Z',     '1',     '9',     ' ',    ' ',     '.',    ',',    ':',
+        ';',    '\'',   '"',     '_',     '-',     '\r',   '\n',    0x0b,   0x85,   0x2028,
+        0xe9,   0x0416, 0x05d0,  0x05f4,  0x30ab,  0x30fc, 0x3042,  0x4e2d, 0x0308, 0x200d,
+        0x00ad, 0x200b, 0x1f1e6, 0x1f1fa, 0x1f600, 0x2764, 0x1f3fd, 0x0663, 0xff10, 0x2019,
+        0x3000, 0x1680, 0x202f,  0xfffd,  0x0e01,  0x066c, 0xfe13,  0x203f, 0x0001};
+    const size_t npool = sizeof pool / sizeof *pool;
+    uint32_t x = 2463534242u;
+    long checked = 0;
+    for (int round = 0; round < 20000; round++) {
+        uint32_t cp[24];
+        unsigned w[24];
+        uint8_t text[24 * 4];
+        size_t off[25], len = 0;
+        long n = 1 + round % 24;
+        for (long i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            cp[i] = pool[x % npool];
+            w[i] = kz_wb_prop(cp[i]);
+            off[i] = len;
+            len += put_utf8(text + len, cp[i]);
+        }
+        off[n] = len;
+        uint8_t *heap = malloc(len);
+        cr_assert_not_null(heap);
+        memcpy(heap, text, len);
+        kz_wordbreak wb;
+        kz_wordbreak_init(&wb, (const char *)heap, len);
+        size_t start, end;
+        unsigned flags;
+        long i = 0; /* index of the character at the current segment start */
+        while (kz_wordbreak_next(&wb, &start, &end, &flags)) {
+            cr_assert_eq(start, off[i]);
+            long j = i + 1;
+            while (j < n && !model_break(cp, w, n, j)) j++;
+            cr_assert_eq(end, off[j], "round %d: segment at char %ld ends at byte %zu, model %zu",
+                         round, i, end, off[j]);
+            i = j;
+            checked++;
+        }
+        cr_assert_eq(i, n);
+        free(heap);
+    }
+    cr_log_info("%ld segments agree with the model", checked);
 }
