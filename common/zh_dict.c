@@ -1,16 +1,16 @@
 /* zh_dict.c - compiling a jieba dict.txt into the dictionary blob, and validating a blob.
  *
- * Blob grammar (all integers little-endian, all sections 8-byte aligned because the header is 64
- * bytes and logp comes first):
+ * Blob grammar (all integers little-endian; records 8-byte aligned as the header is 64 bytes):
  *   header  := magic "KZZHDICT" | u32 version (1) | u32 header size (64) | u32 nnodes
  *              | u32 nwords | u64 total | u32 root_lo | u32 root_count | u64 body size
  *              | u64 reserved (0) | u64 checksum
- *   body    := f64 logp[nnodes] | u32 label[nnodes] | u32 first_child[nnodes + 1]
- *              | u32 root_table[root_count]
+ *   body    := node[nnodes + 1] | u32 root_table[root_count]
+ *   node    := f64 logp | u32 label | u32 first_child   (the last one is a sentinel
+ *              {KZ_ZHDICT_NOT_WORD, 0, nnodes} that closes the last child range)
  *   checksum = XXH3-64 of the body, seeded with XXH3-64 of the header's first 56 bytes, so a
  *   flipped bit anywhere in the blob is caught.
  * The invariants kz_zhdict_open checks (and kz_zhdict_compile produces) are those listed in
- * zh_dict.h: first_child[0] == 1, non-decreasing, first_child[i] > i, first_child[nnodes] ==
+ * zh_dict.h: first_child(0) == 1, non-decreasing, first_child(i) > i, first_child(nnodes) ==
  * nnodes; labels strictly increasing among siblings; logp either KZ_ZHDICT_NOT_WORD or finite and
  * <= 0, with exactly nwords of the latter; each root_table entry 0 or the root's child with that
  * label. Together they make every lookup in zh_dict.h stay inside the blob. */
@@ -235,8 +235,7 @@ static int emit(kz_buf *out, compiler *c, const entry *w, size_t nw)
         }
     }
 
-    size_t body = 8 * (size_t)nnodes + 4 * (size_t)nnodes + 4 * ((size_t)nnodes + 1) +
-                  4 * (size_t)KZ_ZHDICT_ROOT_CNT;
+    size_t body = (size_t)KZ_ZHDICT_NODE * ((size_t)nnodes + 1) + 4 * (size_t)KZ_ZHDICT_ROOT_CNT;
     size_t base = out->len;
     KZ_CHECK(kz_buf_reserve(out, KZ_ZHDICT_HEADER + body));
     KZ_CHECK(kz_buf_append(out, KZ_ZHDICT_MAGIC, 8));
@@ -250,18 +249,16 @@ static int emit(kz_buf *out, compiler *c, const entry *w, size_t nw)
     KZ_CHECK(kz_buf_append_u64le(out, body));
     KZ_CHECK(kz_buf_append_u64le(out, 0));
     KZ_CHECK(kz_buf_append_u64le(out, 0)); /* checksum, filled in below */
-    for (uint32_t i = 0; i < nnodes; i++) {
-        uint64_t bits;
-        memcpy(&bits, &logp[i], 8);
-        KZ_CHECK(kz_buf_append_u64le(out, bits));
-    }
-    for (uint32_t i = 0; i < nnodes; i++) KZ_CHECK(kz_buf_append_u32le(out, label[i]));
     uint32_t fc = 1;
-    for (uint32_t i = 0; i < nnodes; i++) {
+    for (uint32_t i = 0; i <= nnodes; i++) {
+        double lp = i < nnodes ? logp[i] : KZ_ZHDICT_NOT_WORD;
+        uint64_t bits;
+        memcpy(&bits, &lp, 8);
+        KZ_CHECK(kz_buf_append_u64le(out, bits));
+        KZ_CHECK(kz_buf_append_u32le(out, i < nnodes ? label[i] : 0));
         KZ_CHECK(kz_buf_append_u32le(out, fc));
-        fc += nchild[i];
+        if (i < nnodes) fc += nchild[i];
     }
-    KZ_CHECK(kz_buf_append_u32le(out, fc));
     size_t table = out->len;
     KZ_CHECK(kz_buf_append_zeros(out, 4 * (size_t)KZ_ZHDICT_ROOT_CNT));
     for (uint32_t id = 1; id < 1 + nchild[0]; id++)
@@ -334,7 +331,7 @@ int kz_zhdict_open(kz_zhdict **out, const void *blob, size_t len)
     uint32_t root_lo = kz_load_u32le(b + 32), root_count = kz_load_u32le(b + 36);
     uint64_t body = kz_load_u64le(b + 40);
     if (n == 0 || n == UINT32_MAX) return corrupt("node count");
-    uint64_t want = 8 * (uint64_t)n + 4 * (uint64_t)n + 4 * ((uint64_t)n + 1) + 4 * root_count;
+    uint64_t want = (uint64_t)KZ_ZHDICT_NODE * ((uint64_t)n + 1) + 4 * (uint64_t)root_count;
     if (body != want || body != len - KZ_ZHDICT_HEADER) return corrupt("length");
     if (kz_load_u64le(b + 48) != 0) return corrupt("reserved field");
     uint64_t sum = kz_load_u64le(b + 56);
@@ -342,24 +339,23 @@ int kz_zhdict_open(kz_zhdict **out, const void *blob, size_t len)
     if (total == 0) return corrupt("zero total frequency");
 
     kz_zhdict v = {0};
-    v.logp = b + KZ_ZHDICT_HEADER;
-    v.label = v.logp + 8 * (size_t)n;
-    v.first_child = v.label + 4 * (size_t)n;
-    v.root_table = v.first_child + 4 * ((size_t)n + 1);
+    v.nodes = b + KZ_ZHDICT_HEADER;
+    v.root_table = v.nodes + (size_t)KZ_ZHDICT_NODE * ((size_t)n + 1);
     v.nnodes = n, v.nwords = nwords, v.total = total;
     v.root_lo = root_lo, v.root_count = root_count;
     v.unknown_logp = 0.0 - log((double)total);
     v.hash = sum;
 
-    if (kz_zhdict_u32_(v.first_child, 0) != 1 || kz_zhdict_u32_(v.first_child, n) != n ||
-        kz_zhdict_u32_(v.label, 0) != 0)
+    if (kz_zhdict_first_child(&v, 0) != 1 || kz_zhdict_first_child(&v, n) != n ||
+        kz_zhdict_label(&v, 0) != 0 || kz_zhdict_label(&v, n) != 0 ||
+        kz_zhdict_logp(&v, n) != KZ_ZHDICT_NOT_WORD)
         return corrupt("trie root");
     uint32_t words = 0;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t lo = kz_zhdict_u32_(v.first_child, i), hi = kz_zhdict_u32_(v.first_child, i + 1);
+        uint32_t lo = kz_zhdict_first_child(&v, i), hi = kz_zhdict_first_child(&v, i + 1);
         if (lo <= i || hi < lo || hi > n) return corrupt("child ranges");
         for (uint32_t k = lo + 1; k < hi; k++)
-            if (kz_zhdict_u32_(v.label, k - 1) >= kz_zhdict_u32_(v.label, k))
+            if (kz_zhdict_label(&v, k - 1) >= kz_zhdict_label(&v, k))
                 return corrupt("unsorted children");
         double lp = kz_zhdict_logp(&v, i);
         if (lp == KZ_ZHDICT_NOT_WORD) continue;
@@ -367,16 +363,22 @@ int kz_zhdict_open(kz_zhdict **out, const void *blob, size_t len)
         words++;
     }
     if (words != nwords) return corrupt("word count");
-    uint32_t rlo = kz_zhdict_u32_(v.first_child, 0), rhi = kz_zhdict_u32_(v.first_child, 1);
+    uint32_t rlo = kz_zhdict_first_child(&v, 0), rhi = kz_zhdict_first_child(&v, 1);
     for (uint32_t i = 0; i < root_count; i++) {
         uint32_t id = kz_zhdict_u32_(v.root_table, i);
-        if (id != 0 && (id < rlo || id >= rhi || kz_zhdict_u32_(v.label, id) != root_lo + i))
+        if (id != 0 && (id < rlo || id >= rhi || kz_zhdict_label(&v, id) != root_lo + i))
             return corrupt("root table");
     }
     for (uint32_t id = rlo; id < rhi; id++) {
-        uint32_t l = kz_zhdict_u32_(v.label, id);
+        uint32_t l = kz_zhdict_label(&v, id);
         if (l - root_lo < root_count && kz_zhdict_u32_(v.root_table, l - root_lo) != id)
             return corrupt("root table");
+    }
+    /* Breadth-first numbering with valid ranges makes the levels consecutive ranges: the
+     * children of level [lo, hi) are [first_child(lo), first_child(hi)). */
+    for (uint32_t lo = 1, hi = rhi; lo < hi; v.max_word_len++) {
+        uint32_t nlo = kz_zhdict_first_child(&v, lo), nhi = kz_zhdict_first_child(&v, hi);
+        lo = nlo, hi = nhi;
     }
 
     kz_zhdict *d = malloc(sizeof *d);

@@ -7,19 +7,24 @@
  * per distinct prefix of a dictionary word, exactly the keys of jieba's FREQ table: node 0 is the
  * empty prefix (the root); every other node has a label (its last code point) and a parent.
  * Nodes are numbered breadth-first with siblings sorted by label, so the children of node i are
- * the contiguous, label-sorted range [first_child[i], first_child[i+1]) and every child's number
+ * the contiguous, label-sorted range [first_child(i), first_child(i+1)) and every child's number
  * is greater than its parent's; the walk from any node therefore only moves forward and ends.
  * A node is a word when its frequency is positive; its log-probability is then
  * log(freq) - log(total), computed with the same libm calls and in the same order as jieba's
  * calc(), so route scores agree with jieba's bit for bit. A prefix-only node (jieba's freq 0)
  * carries the sentinel KZ_ZHDICT_NOT_WORD (+1.0, a value no log-probability can take).
- * Root lookups, one per character of text, go through a direct table over the CJK Unified
+ * This layout was chosen over a double-array trie: it is built in one pass over the sorted words,
+ * is as compact, and does not suffer from the sparse base offsets a double array gets when its
+ * alphabet is all of Unicode. Root lookups, one per character of text, go through a direct table over the CJK Unified
  * Ideographs block; other first characters (Latin letters in "T恤", Extension A) use binary
  * search among the root's children.
  *
  * Blob layout (little-endian; see zh_dict.c for the byte grammar): a 64-byte header (magic,
- * version, node and word counts, total frequency, root table range, checksum), then
- * f64 logp[nodes], u32 label[nodes], u32 first_child[nodes + 1], u32 root_table[count]. */
+ * version, node and word counts, total frequency, root table range, checksum), then one 16-byte
+ * record per node {f64 logp, u32 label, u32 first_child} plus a sentinel record whose
+ * first_child ends the last range, then u32 root_table[count]. A record holds everything one
+ * step of a walk reads (the child range of the node, and the label and log-probability of each
+ * candidate child), so a step touches one or two cache lines. */
 #ifndef KZ_ZH_DICT_H
 #define KZ_ZH_DICT_H
 
@@ -31,19 +36,19 @@
 
 /* The log-probability stored for a prefix that is not itself a word. */
 #define KZ_ZHDICT_NOT_WORD 1.0
+/* Bytes per node record: f64 logp, u32 label, u32 first_child. */
+#define KZ_ZHDICT_NODE 16
 
 /* Read-only after open; safe to share between threads. The fields are read by the segmenter's
  * inline lookups below; nothing else should touch them. */
 typedef struct kz_zhdict {
-    const uint8_t *logp;        /* f64[nnodes] */
-    const uint8_t *label;       /* u32[nnodes] */
-    const uint8_t *first_child; /* u32[nnodes + 1] */
-    const uint8_t *root_table;  /* u32[root_count]: node for code point root_lo + i, or 0 */
+    const uint8_t *nodes;      /* node records, KZ_ZHDICT_NODE bytes each, nnodes + 1 of them */
+    const uint8_t *root_table; /* u32[root_count]: node for code point root_lo + i, or 0 */
     uint32_t nnodes;
     uint32_t nwords;
     uint32_t root_lo;
     uint32_t root_count;
-    uint32_t max_word_len; /* longest word, in code points */
+    uint32_t max_word_len; /* depth of the deepest node: no word is longer */
     uint64_t total;        /* sum of the frequencies (jieba's total) */
     double unknown_logp;   /* 0.0 - log(total): jieba's score for a character outside the DAG */
     uint64_t hash;         /* the header's checksum: identifies the dictionary */
@@ -73,23 +78,34 @@ static inline uint32_t kz_zhdict_u32_(const uint8_t *a, uint32_t i)
     return kz_load_u32le(a + 4 * (size_t)i);
 }
 
+static inline uint32_t kz_zhdict_label(const kz_zhdict *d, uint32_t node)
+{
+    return kz_load_u32le(d->nodes + (size_t)KZ_ZHDICT_NODE * node + 8);
+}
+
+/* First child of node; the children are [kz_zhdict_first_child(node), ...(node + 1)). */
+static inline uint32_t kz_zhdict_first_child(const kz_zhdict *d, uint32_t node)
+{
+    return kz_load_u32le(d->nodes + (size_t)KZ_ZHDICT_NODE * node + 12);
+}
+
 /* The node reached from `node` by the code point cp, or 0 if the prefix is not in the
  * dictionary (0 is the root, never a child). */
 static inline uint32_t kz_zhdict_child(const kz_zhdict *d, uint32_t node, uint32_t cp)
 {
     if (node == 0 && cp - d->root_lo < d->root_count)
         return kz_zhdict_u32_(d->root_table, cp - d->root_lo);
-    uint32_t lo = kz_zhdict_u32_(d->first_child, node);
-    uint32_t hi = kz_zhdict_u32_(d->first_child, node + 1);
+    uint32_t lo = kz_zhdict_first_child(d, node);
+    uint32_t hi = kz_zhdict_first_child(d, node + 1);
     while (hi - lo > 8) { /* binary search down to a short run, then scan it */
         uint32_t mid = lo + (hi - lo) / 2;
-        if (kz_zhdict_u32_(d->label, mid) <= cp)
+        if (kz_zhdict_label(d, mid) <= cp)
             lo = mid;
         else
             hi = mid;
     }
     for (; lo < hi; lo++) {
-        uint32_t l = kz_zhdict_u32_(d->label, lo);
+        uint32_t l = kz_zhdict_label(d, lo);
         if (l == cp) return lo;
         if (l > cp) break;
     }
@@ -100,7 +116,7 @@ static inline uint32_t kz_zhdict_child(const kz_zhdict *d, uint32_t node, uint32
 static inline double kz_zhdict_logp(const kz_zhdict *d, uint32_t node)
 {
     double v;
-    memcpy(&v, d->logp + 8 * (size_t)node, sizeof v);
+    memcpy(&v, d->nodes + (size_t)KZ_ZHDICT_NODE * node, sizeof v);
     return v;
 }
 

@@ -71,24 +71,31 @@ static inline void push(kz_zh_segmenter *s, uint32_t start, uint32_t end, uint32
     p->start = start, p->end = end, p->word = word;
 }
 
-/* The end of the window starting at `from`: the last position in (from, from + KZ_ZH_WINDOW]
- * that no dictionary word crosses, or from + KZ_ZH_WINDOW if there is none. */
+/* Whether no dictionary word crosses position b: none starts before b and ends after it. Only
+ * words starting in the last max_word_len - 1 positions before b can. */
+static int is_free(const kz_zhdict *d, const uint32_t *cps, size_t n, size_t from, size_t b)
+{
+    size_t k = b - from < d->max_word_len ? from : b - d->max_word_len + 1;
+    for (; k < b; k++) {
+        uint32_t node = 0;
+        for (size_t j = k; j < n; j++) {
+            node = kz_zhdict_child(d, node, cps[j]);
+            if (node == 0) break;
+            if (j >= b && kz_zhdict_logp(d, node) <= 0.0) return 0; /* word [k, j + 1) */
+        }
+    }
+    return 1;
+}
+
+/* The end of the window starting at `from`: the last position in the final KZ_ZH_CUT_SEARCH of
+ * (from, from + KZ_ZH_WINDOW] that no word crosses, or from + KZ_ZH_WINDOW if there is none. */
 static size_t window_end(const kz_zhdict *d, const uint32_t *cps, size_t n, size_t from)
 {
     if (n - from <= KZ_ZH_WINDOW) return n;
-    size_t limit = from + KZ_ZH_WINDOW, reach = from, best = limit;
-    int found = 0;
-    for (size_t i = from; i < limit; i++) {
-        if (i > from && reach <= i) best = i, found = 1; /* no word from before i ends after i */
-        uint32_t node = 0;
-        for (size_t j = i; j < n; j++) {
-            node = kz_zhdict_child(d, node, cps[j]);
-            if (node == 0) break;
-            if (kz_zhdict_logp(d, node) <= 0.0 && j + 1 > reach) reach = j + 1;
-        }
-    }
-    if (reach <= limit) return limit;
-    return found ? best : limit;
+    size_t limit = from + KZ_ZH_WINDOW;
+    for (size_t b = limit; b > limit - KZ_ZH_CUT_SEARCH; b--)
+        if (is_free(d, cps, n, from, b)) return b;
+    return limit;
 }
 
 /* jieba's calc() over cps[0..m): score[m] = 0; for i from m-1 down, the best (score, end) over

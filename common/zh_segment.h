@@ -29,8 +29,8 @@
  * memory stays bounded whatever the run's length (the pieces themselves grow with the output).
  * A window ends at the last position in it that no dictionary word crosses, where the best route
  * of the whole run necessarily passes, so the words are those of the unbounded route (floating-
- * point rounding aside: each window is scored like jieba scores that window alone). Only if no
- * such position exists is the window cut at its full length. Runs up to KZ_ZH_WINDOW are one
+ * point rounding aside: each window is scored like jieba scores that window alone). Only if the
+ * last KZ_ZH_CUT_SEARCH positions have no such position is the window cut at its full length. Runs up to KZ_ZH_WINDOW are one
  * window and equal jieba's output exactly. */
 #ifndef KZ_ZH_SEGMENT_H
 #define KZ_ZH_SEGMENT_H
@@ -45,6 +45,9 @@ enum { KZ_ZH_PRECISE = 0, KZ_ZH_SEARCH = 1 };
 /* 64 Ki characters: far longer than any sentence (so real text is never cut), and 768 KB of
  * route scratch. */
 #define KZ_ZH_WINDOW 65536u
+/* How far back from a window's full length a free cut position is looked for: real text has one
+ * every few characters, so 4096 only bounds the work on pathological runs (一一一...). */
+#define KZ_ZH_CUT_SEARCH 4096u
 
 typedef struct kz_zh_piece {
     uint32_t start, end; /* code-point indices into the run, [start, end) */

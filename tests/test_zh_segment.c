@@ -317,19 +317,23 @@ Test(zh_segment, small_dictionary_agrees_with_jieba_on_seed_article_and_manpages
 }
 
 /* Duplicate lines (the later frequency wins, both count in the total), frequency 0 (a prefix,
- * not a word), tags and Latin letters, compared with jieba on the same hand-written dictionary. */
+ * not a word), tags and Latin letters, and an exact tie (甲乙|丙 and 甲|乙丙 score the same sum;
+ * jieba's max over (score, end) takes the longer first word), compared with jieba on the same
+ * hand-written dictionary. */
 Test(zh_segment, hand_written_dictionary_edge_cases_agree_with_jieba)
 {
     char *dir = kzt_tempdir();
     char *dict = kzt_path(dir, "dict.txt");
-    const char *text = "研究 30 n\n研究生 5\n生命 40 n\n命 3\n起源 20\n研究 12 v\n"
-                       "究生 0\n生命起 0 x\n的 100\nT恤 7 n\n一一 9\n";
+    const char *text =
+        "研究 30 n\n研究生 5\n生命 40 n\n命 3\n起源 20\n研究 12 v\n"
+        "究生 0\n生命起 0 x\n的 100\nT恤 7 n\n一一 9\n甲 10\n丙 10\n甲乙 20\n乙丙 20\n";
     kzt_write_file(dict, text, strlen(text));
     kz_buf blob = KZ_BUF_INIT;
     kz_zhdict *d = open_compiled(&blob, dict);
-    cr_assert_eq(d->total, 30u + 5 + 40 + 3 + 20 + 12 + 100 + 7 + 9);
+    cr_assert_eq(d->total, 30u + 5 + 40 + 3 + 20 + 12 + 100 + 7 + 9 + 60);
     runs r = {0};
-    const char *sample = "研究生命起源 研究生的生命 究生命 生命起源的研究生命 一一一一一 恤的起源";
+    const char *sample =
+        "研究生命起源 研究生的生命 究生命 生命起源的研究生命 一一一一一 恤的起源 甲乙丙";
     add_text(&r, sample, strlen(sample));
     runs_finish(&r);
     char *ref = jieba_reference(dict, &r.lines);
@@ -476,19 +480,24 @@ Test(zh_segment, broken_structure_with_a_valid_checksum_is_corrupt)
     size_t len;
     uint8_t *blob = small_blob(&len);
     uint32_t n = kz_load_u32le(blob + 16);
-    size_t logp = 64, label = logp + 8 * (size_t)n, fc = label + 4 * (size_t)n;
-    size_t table = fc + 4 * ((size_t)n + 1);
+    /* node i's record: logp at 64 + 16 i, label at + 8, first child at + 12 */
+#define LOGP(i)  (64 + 16 * (size_t)(i))
+#define LABEL(i) (LOGP(i) + 8)
+#define FC(i)    (LOGP(i) + 12)
+    size_t table = LOGP(n + 1);
     struct {
         size_t off;
         uint64_t value;
         int width;
         const char *what;
     } cases[] = {
-        {fc + 4, 0, 4, "child range pointing backwards"},
-        {fc + 4 * (size_t)n, n + 5, 4, "child range past the end"},
-        {label + 4 * 2, 0x10FFFF, 4, "unsorted siblings"},
-        {logp + 8 * 2, UINT64_C(0x7FF8000000000000), 8, "NaN log-probability"},
-        {logp + 8 * 2, UINT64_C(0x4000000000000000), 8, "positive log-probability"},
+        {FC(1), 0, 4, "child range pointing backwards"},
+        {FC(n), n + 5, 4, "child range past the end"},
+        {FC(3), 2, 4, "child range overlapping its parent"},
+        {LABEL(2), 0x10FFFF, 4, "unsorted siblings"},
+        {LOGP(2), UINT64_C(0x7FF8000000000000), 8, "NaN log-probability"},
+        {LOGP(2), UINT64_C(0x4000000000000000), 8, "positive log-probability"},
+        {LOGP(n), 0, 8, "sentinel made a word"},
         {table + 4 * (0x54C8 - 0x4E00), 3, 4, "root table entry with the wrong label"},
         {table + 4 * (0x54C8 - 0x4E00), 0, 4, "root table missing a child"},
         {20, 1, 4, "word count"},
