@@ -36,10 +36,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A word's first 1 KiB is all its term is made of: the term is cut at KZ_TERM_MAX (255) bytes
- * anyway, and normalisation (at most 18 code points per code point, but in practice at most a
- * few bytes more) and stemming (which only shortens) cannot bring text beyond 1 KiB below that
- * cut. This bounds the work spent on a 10 MB "word" of garbage. */
+/* A word's term is made from its first 1 KiB only. Terms are cut at KZ_TERM_MAX (255) bytes
+ * anyway, and only a word whose first KiB is mostly default ignorables or long combining
+ * sequences could normalise to less than that; such a word gets a shorter term than its whole
+ * text would give, the same one every time. This bounds the work spent on a 10 MB "word" of
+ * garbage. */
 #define KZ_WORD_INPUT_MAX 1024
 
 /* A Han run is cut after this many characters: the segmenter windows long runs itself, but the

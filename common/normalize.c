@@ -1,6 +1,7 @@
 /* normalize.c - NFKC + case folding + typographic lumping, on utf8proc's tables.
  *
- * Pipeline per word: decode (invalid bytes → U+FFFD), lump each code point, decompose it with
+ * Pipeline per word: decode (invalid bytes → U+FFFD per maximal subpart, as the word breaker
+ * decodes them: utf8.h), lump each code point, decompose it with
  * compatibility mappings and case folding (utf8proc_decompose_char, which also drops default
  * ignorables such as U+00AD SOFT HYPHEN and U+200D ZWJ), put combining marks in canonical order,
  * recompose (utf8proc_normalize_utf32) and encode. This is what utf8proc_decompose_custom does,
@@ -10,6 +11,7 @@
 #include "normalize.h"
 
 #include "error.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <utf8proc.h>
@@ -126,16 +128,11 @@ int kz_normalize(kz_normalizer *n, kz_buf *out, const char *s, size_t len)
     int boundclass = UTF8PROC_BOUNDCLASS_START;
     i = 0;
     while (i < len) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t used = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
-        if (used < 0) { /* invalid: replace one byte and resynchronise */
-            cp = 0xFFFD;
-            used = 1;
-        }
-        i += (size_t)used;
+        uint32_t cp;
+        i += kz_utf8_decode(p + i, p + len, &cp);
         KZ_TRY(grow(n, w + KZ_NORMALIZE_CP_MAX));
         utf8proc_ssize_t k =
-            utf8proc_decompose_char((utf8proc_int32_t)kz_normalize_lump((uint32_t)cp), n->cps + w,
+            utf8proc_decompose_char((utf8proc_int32_t)kz_normalize_lump(cp), n->cps + w,
                                     KZ_NORMALIZE_CP_MAX, KZ_DECOMPOSE_OPTS, &boundclass);
         if (k < 0 || k > KZ_NORMALIZE_CP_MAX)
             return kz_fail(KZ_ERROR, "normalising U+%04X failed: %s", (unsigned)cp,

@@ -7,6 +7,7 @@
 #include "stem.h"
 
 #include "error.h"
+#include "utf8.h"
 
 #include <libstemmer.h>
 #include <utf8proc.h>
@@ -68,11 +69,9 @@ int kz_stem_applies(const char *word, size_t len)
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '\'')) return 0;
             continue;
         }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
-        if (n <= 0) return 0;
-        i += (size_t)n;
-        switch (utf8proc_category(cp)) {
+        uint32_t cp;
+        i += kz_utf8_decode(p + i, p + len, &cp);
+        switch (utf8proc_category((utf8proc_int32_t)cp)) {
         case UTF8PROC_CATEGORY_LU:
         case UTF8PROC_CATEGORY_LL:
         case UTF8PROC_CATEGORY_LT:
