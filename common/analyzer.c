@@ -4,18 +4,18 @@
  * holding a Han character joins the current Han run if it starts where the run ends; any other
  * segment ends the run. Segments with no letter and no digit are skipped. A word segment is
  * normalised (normalize.h), assigned a script from its first character of a specific script,
- * stemmed by that script if it is made of letters only (stem.h), cut to KZ_TERM_MAX bytes and emitted at the next position. A
- * Han run is normalised character by character (so each output character knows its input
- * bytes), converted Traditional→Simplified one character per character (t2s.h), segmented
- * (zh_segment.h, search mode for indexing, precise mode for queries), and each piece emitted at
- * position base + word, with the byte range of its first and last characters.
+ * stemmed by that script if it is made of letters only (stem.h), cut to KZ_TERM_MAX bytes and
+ * emitted at the next position. A Han run is normalised character by character (so each output
+ * character knows its input bytes), converted Traditional→Simplified one character per character
+ * (t2s.h), segmented (zh_segment.h, search mode for indexing, precise mode for queries), and each
+ * piece emitted at position base + word, with the byte range of its first and last characters.
  *
  * Ownership and sharing: an analyzer_core holds what is read-only after creation — the options
  * and the Chinese dictionary (and the blob under it) — and is reference-counted; clones share
  * it. Each kz_analyzer owns what is mutable during analysis: the Snowball stemmers and their
  * cache, the OpenCC handle and its memo, the segmenter's scratch and its own buffers. So two
  * analyzers never share mutable state, and kz_analyze allocates only while its buffers grow to
- * the longest word and run seen. */
+ * the longest word and run seen, and when OpenCC converts a run with Traditional characters. */
 #include "analyzer_internal.h"
 
 #include "buf.h"
