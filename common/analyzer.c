@@ -51,7 +51,7 @@
 typedef struct analyzer_core {
     atomic_int refs;
     kz_analyzer_options opts; /* zh_dict is not kept (NULL) */
-    void *dict_blob;          /* owned copy of the dictionary bytes, or NULL for the built-in */
+    void *dict_blob; /* the dictionary file's bytes when read from opts->zh_dict, else NULL */
     kz_zhdict *dict;
 } analyzer_core;
 
@@ -139,13 +139,7 @@ static int core_new(analyzer_core **out, const kz_analyzer_options *opts, const 
     c->opts.zh_dict = NULL;
 
     if (have_blob) {
-        c->dict_blob = malloc(len ? len : 1);
-        if (c->dict_blob == NULL) {
-            rc = KZ_ENOMEM_FAIL();
-            goto done;
-        }
-        if (len) memcpy(c->dict_blob, blob, len);
-        KZ_CHECK(kz_zhdict_open(&c->dict, c->dict_blob, len));
+        KZ_CHECK(kz_zhdict_open(&c->dict, blob, len)); /* borrowed: see analyzer_internal.h */
     } else if (opts->zh_dict != NULL) {
         KZ_CHECK(read_whole_file(opts->zh_dict, &c->dict_blob, &len));
         rc = kz_zhdict_open(&c->dict, c->dict_blob, len);

@@ -12,8 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Like kz_analyzer_new, with the compiled Chinese dictionary given as bytes (copied: the caller
- * may free blob afterwards). opts->zh_dict is ignored. */
+/* Like kz_analyzer_new, with the compiled Chinese dictionary given as bytes, typically the index's
+ * mmapped copy. blob is borrowed, not copied (8 MB per analyzer would add up): it must stay
+ * mapped and unchanged until this analyzer and every clone of it are freed. opts->zh_dict is
+ * ignored. */
 int kz_analyzer_new_with_dict(kz_analyzer **out, const kz_analyzer_options *opts, const void *blob,
                               size_t len);
 
