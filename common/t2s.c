@@ -1,0 +1,214 @@
+/* t2s.c - Traditional → Simplified conversion keeping one character per character (see t2s.h).
+ *
+ * Memo invariants: state[cp] (2 bits, for cp < KZ_T2S_LIMIT) is UNKNOWN until OpenCC has been
+ * asked about cp alone, then SAME or CHANGED for good; cp is CHANGED exactly when OpenCC turns it
+ * alone into one different character, and then the open-addressing table `map` holds (cp, that
+ * character). Code points at or above KZ_T2S_LIMIT are past the last ideograph and always SAME.
+ * map's capacity is a power of two and stays at most half full, so probes end at an empty slot. */
+#include "t2s.h"
+
+#include "buf.h"
+#include "error.h"
+#include "utf8.h"
+
+#include <opencc/opencc.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One past CJK Unified Ideographs Extension G (U+3134A): nothing above is an ideograph. */
+#define KZ_T2S_LIMIT 0x31400u
+
+enum { T2S_UNKNOWN = 0, T2S_SAME = 1, T2S_CHANGED = 2 };
+
+typedef struct map_slot {
+    uint32_t from; /* 0: empty (U+0000 is never CHANGED) */
+    uint32_t to;
+} map_slot;
+
+struct kz_t2s {
+    opencc_t cc;
+    uint8_t state[KZ_T2S_LIMIT / 4]; /* 2 bits a code point */
+    map_slot *map;
+    size_t map_cap, map_len;
+    kz_buf utf8;   /* text handed to OpenCC */
+    uint32_t *ask; /* code points being asked about */
+    size_t ask_cap;
+};
+
+static unsigned state_of(const kz_t2s *c, uint32_t cp)
+{
+    if (cp >= KZ_T2S_LIMIT) return T2S_SAME;
+    return (c->state[cp >> 2] >> ((cp & 3) * 2)) & 3u;
+}
+
+static void set_state(kz_t2s *c, uint32_t cp, unsigned s)
+{
+    unsigned shift = (cp & 3) * 2;
+    c->state[cp >> 2] = (uint8_t)((c->state[cp >> 2] & ~(3u << shift)) | (s << shift));
+}
+
+static size_t map_index(uint32_t cp, size_t cap)
+{
+    return (size_t)((cp * 2654435761u) & (uint32_t)(cap - 1));
+}
+
+static int map_put(kz_t2s *c, uint32_t from, uint32_t to)
+{
+    if (2 * (c->map_len + 1) > c->map_cap) {
+        size_t cap = c->map_cap ? 2 * c->map_cap : 256;
+        map_slot *m = calloc(cap, sizeof *m);
+        if (m == NULL) return KZ_ENOMEM_FAIL();
+        for (size_t i = 0; i < c->map_cap; i++) {
+            if (c->map[i].from == 0) continue;
+            size_t j = map_index(c->map[i].from, cap);
+            while (m[j].from != 0) j = (j + 1) & (cap - 1);
+            m[j] = c->map[i];
+        }
+        free(c->map);
+        c->map = m;
+        c->map_cap = cap;
+    }
+    size_t j = map_index(from, c->map_cap);
+    while (c->map[j].from != 0 && c->map[j].from != from) j = (j + 1) & (c->map_cap - 1);
+    if (c->map[j].from == 0) c->map_len++;
+    c->map[j].from = from;
+    c->map[j].to = to;
+    return KZ_OK;
+}
+
+static uint32_t map_get(const kz_t2s *c, uint32_t from)
+{
+    if (c->map_cap == 0) return from;
+    size_t j = map_index(from, c->map_cap);
+    while (c->map[j].from != 0) {
+        if (c->map[j].from == from) return c->map[j].to;
+        j = (j + 1) & (c->map_cap - 1);
+    }
+    return from;
+}
+
+int kz_t2s_new(kz_t2s **out)
+{
+    *out = NULL;
+    kz_t2s *c = calloc(1, sizeof *c);
+    if (c == NULL) return KZ_ENOMEM_FAIL();
+    c->cc = opencc_open(KZ_T2S_CONFIG);
+    if (c->cc == (opencc_t)-1 || c->cc == NULL) {
+        free(c);
+        return kz_fail(KZ_ENOTFOUND,
+                       "cannot open OpenCC's configuration %s (%s): install opencc's data "
+                       "(libopencc-dev) or turn off Traditional→Simplified conversion",
+                       KZ_T2S_CONFIG, opencc_error());
+    }
+    *out = c;
+    return KZ_OK;
+}
+
+void kz_t2s_free(kz_t2s *c)
+{
+    if (c == NULL) return;
+    opencc_close(c->cc);
+    free(c->map);
+    free(c->ask);
+    kz_buf_free(&c->utf8);
+    free(c);
+}
+
+/* Asks OpenCC about each of ask[0..n) alone and records the answers. One character a line:
+ * OpenCC leaves newlines alone and cannot join characters across them into a phrase, so line i
+ * of the answer is character i converted alone. */
+static int learn(kz_t2s *c, const uint32_t *ask, size_t n)
+{
+    kz_buf_clear(&c->utf8);
+    KZ_TRY(kz_buf_reserve(&c->utf8, 5 * n));
+    for (size_t i = 0; i < n; i++) {
+        c->utf8.len += kz_utf8_encode(ask[i], c->utf8.data + c->utf8.len);
+        c->utf8.data[c->utf8.len++] = '\n';
+    }
+    char *conv = opencc_convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
+    if (conv == NULL) return kz_fail(KZ_ERROR, "OpenCC conversion failed: %s", opencc_error());
+    const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
+    int rc = KZ_OK;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *line = p;
+        while (p < end && *p != '\n') p++;
+        uint32_t to = ask[i];
+        size_t k = line < p ? kz_utf8_decode(line, p, &to) : 0;
+        int changed = k > 0 && line + k == p && to != ask[i] && to != KZ_UTF8_REPLACEMENT;
+        if (changed) {
+            rc = map_put(c, ask[i], to);
+            if (rc < 0) break;
+        }
+        set_state(c, ask[i], changed ? T2S_CHANGED : T2S_SAME);
+        if (p < end) p++;
+    }
+    opencc_convert_utf8_free(conv);
+    return rc;
+}
+
+/* Makes sure every character of cps[0..n) is known; returns whether one of them changes. */
+static int classify(kz_t2s *c, const uint32_t *cps, size_t n, int *any_changed)
+{
+    size_t nask = 0;
+    *any_changed = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned s = state_of(c, cps[i]);
+        if (s == T2S_CHANGED) *any_changed = 1;
+        if (s != T2S_UNKNOWN) continue;
+        if (nask == c->ask_cap) {
+            size_t cap = c->ask_cap ? 2 * c->ask_cap : 64;
+            uint32_t *a = realloc(c->ask, cap * sizeof *a);
+            if (a == NULL) return KZ_ENOMEM_FAIL();
+            c->ask = a;
+            c->ask_cap = cap;
+        }
+        c->ask[nask++] = cps[i];
+        set_state(c, cps[i], T2S_SAME); /* provisional: asked once even if repeated in the run */
+    }
+    if (nask == 0) return KZ_OK;
+    int rc = learn(c, c->ask, nask);
+    if (rc < 0) { /* forget the provisional answers: ask again next time */
+        for (size_t i = 0; i < nask; i++) set_state(c, c->ask[i], T2S_UNKNOWN);
+        return rc;
+    }
+    for (size_t i = 0; i < nask && !*any_changed; i++)
+        if (state_of(c, c->ask[i]) == T2S_CHANGED) *any_changed = 1;
+    return KZ_OK;
+}
+
+int kz_t2s_char(kz_t2s *c, uint32_t cp, uint32_t *out)
+{
+    int changed;
+    KZ_TRY(classify(c, &cp, 1, &changed));
+    *out = changed ? map_get(c, cp) : cp;
+    return KZ_OK;
+}
+
+int kz_t2s_convert(kz_t2s *c, uint32_t *cps, size_t n)
+{
+    int changed;
+    KZ_TRY(classify(c, cps, n, &changed));
+    if (!changed) return KZ_OK; /* already Simplified */
+
+    kz_buf_clear(&c->utf8);
+    KZ_TRY(kz_buf_reserve(&c->utf8, 4 * n));
+    for (size_t i = 0; i < n; i++)
+        c->utf8.len += kz_utf8_encode(cps[i], c->utf8.data + c->utf8.len);
+    /* OpenCC allocates its result; this happens only for runs with Traditional characters. */
+    char *conv = opencc_convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
+    if (conv != NULL) {
+        const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
+        size_t count = 0;
+        for (const uint8_t *q = p; q < end; q++) count += (*q & 0xC0) != 0x80;
+        if (count == n) {
+            for (size_t i = 0; i < n && p < end; i++) p += kz_utf8_decode(p, end, &cps[i]);
+            opencc_convert_utf8_free(conv);
+            return KZ_OK;
+        }
+        opencc_convert_utf8_free(conv);
+    }
+    /* The phrase conversion changed the length (or failed): character by character. */
+    for (size_t i = 0; i < n; i++)
+        if (state_of(c, cps[i]) == T2S_CHANGED) cps[i] = map_get(c, cps[i]);
+    return KZ_OK;
+}
