@@ -62,8 +62,9 @@ struct kz_analyzer {
     kz_zh_segmenter *seg;
     kz_normalizer norm;
     int surface;
-    kz_buf word; /* a normalised word */
-    kz_buf term; /* a Han piece's term */
+    int query_mode; /* Chinese precise mode; starts as the options say */
+    kz_buf word;    /* a normalised word */
+    kz_buf term;    /* a Han piece's term */
     /* The current Han run: character i is run_cp[i] at bytes [run_off[i], run_off[i + 1]). */
     uint32_t *run_cp;
     size_t *run_off;
@@ -168,6 +169,7 @@ static int analyzer_on_core(kz_analyzer **out, analyzer_core *core)
     if (a == NULL) return KZ_ENOMEM_FAIL();
     atomic_fetch_add(&core->refs, 1);
     a->core = core;
+    a->query_mode = core->opts.query_mode != 0;
     KZ_CHECK(kz_stemmer_new(&a->stemmer));
     if (!core->opts.no_t2s) KZ_CHECK(kz_t2s_new(&a->t2s));
     KZ_CHECK(kz_zh_segmenter_new(&a->seg, core->dict));
@@ -209,6 +211,7 @@ int kz_analyzer_clone(kz_analyzer **out, const kz_analyzer *analyzer)
         return kz_fail(KZ_EINVAL, "kz_analyzer_clone: NULL argument");
     KZ_TRY(analyzer_on_core(out, analyzer->core));
     (*out)->surface = analyzer->surface;
+    (*out)->query_mode = analyzer->query_mode;
     return KZ_OK;
 }
 
@@ -233,6 +236,11 @@ void kz_analyzer_free(kz_analyzer *a)
 uint64_t kz_analyzer_dict_hash(const kz_analyzer *a)
 {
     return kz_zhdict_hash(a->core->dict);
+}
+
+void kz_analyzer_set_query_mode(kz_analyzer *a, int query_mode)
+{
+    a->query_mode = query_mode != 0;
 }
 
 void kz_analyzer_set_surface(kz_analyzer *a, int surface)
@@ -444,7 +452,7 @@ static int flush_run(run_state *st)
     if (a->t2s != NULL) KZ_TRY(kz_t2s_convert(a->t2s, a->conv_cp, n));
     const kz_zh_piece *pieces;
     size_t npieces;
-    int mode = a->core->opts.query_mode ? KZ_ZH_PRECISE : KZ_ZH_SEARCH;
+    int mode = a->query_mode ? KZ_ZH_PRECISE : KZ_ZH_SEARCH;
     KZ_TRY(kz_zh_segment(a->seg, a->conv_cp, n, mode, &pieces, &npieces));
     const uint32_t *shown = a->surface ? a->norm_cp : a->conv_cp;
     uint32_t words = 0;

@@ -22,6 +22,11 @@ int kz_analyzer_new_with_dict(kz_analyzer **out, const kz_analyzer_options *opts
 /* Identifies the Chinese dictionary the analyzer segments with (kz_zhdict_hash). */
 uint64_t kz_analyzer_dict_hash(const kz_analyzer *a);
 
+/* Switches an analyzer (and the clones made from it afterwards) between query mode (Chinese
+ * precise segmentation) and index mode (search mode), whatever its options said. Lets one
+ * analyzer on an index's dictionary serve as the prototype of both kinds. */
+void kz_analyzer_set_query_mode(kz_analyzer *a, int query_mode);
+
 /* Non-zero: tokens carry their surface form — the normalised text (NFKC, case folded, lumped)
  * before Traditional→Simplified conversion and stemming — instead of the indexed term; position,
  * offsets and script are unchanged. For checking offsets and for highlighting. */

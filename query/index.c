@@ -127,13 +127,12 @@ int kz_index_open(kz_index **out, const char *dir)
         rc = kz_fail(KZ_ENOTFOUND, "no index at %s: run `kzsearch index DIR` first", dir);
     KZ_CHECK(rc);
     KZ_CHECK(map_dictionary(ix));
-    /* Check the dictionary once, now, rather than at the first query. */
-    kz_analyzer *a;
-    KZ_CHECK(kz_index_take_analyzer(ix, 1, &a));
-    if (kz_analyzer_dict_hash(a) != ix->man.zh_dict_hash)
+    /* Open (and validate) the dictionary once, now, rather than at the first query. */
+    kz_analyzer_options opts = KZ_ANALYZER_OPTIONS_INIT;
+    KZ_CHECK(kz_analyzer_new_with_dict(&ix->prototype, &opts, ix->dict_map, ix->dict_len));
+    if (kz_analyzer_dict_hash(ix->prototype) != ix->man.zh_dict_hash)
         rc = kz_fail(KZ_ECORRUPT, "%s/%s is not the dictionary this index was built with", dir,
                      KZ_ZHDICT_NAME);
-    kz_index_release_analyzer(ix, 1, a);
 done:
     if (rc < 0) {
         kz_index_close(ix);
@@ -151,6 +150,7 @@ void kz_index_close(kz_index *ix)
         for (size_t i = 0; i < ix->npool[m]; i++) kz_analyzer_free(ix->pool[m][i]);
         free(ix->pool[m]);
     }
+    kz_analyzer_free(ix->prototype); /* before unmapping the dictionary it borrows */
     if (ix->dict_map) munmap(ix->dict_map, ix->dict_len);
     pthread_mutex_destroy(&ix->pool_lock);
     free(ix->dir);
@@ -167,9 +167,9 @@ int kz_index_take_analyzer(kz_index *ix, int query_mode, kz_analyzer **out)
         *out = a;
         return KZ_OK;
     }
-    kz_analyzer_options opts = KZ_ANALYZER_OPTIONS_INIT;
-    opts.query_mode = m;
-    return kz_analyzer_new_with_dict(out, &opts, ix->dict_map, ix->dict_len);
+    KZ_TRY(kz_analyzer_clone(out, ix->prototype));
+    kz_analyzer_set_query_mode(*out, m);
+    return KZ_OK;
 }
 
 void kz_index_release_analyzer(kz_index *ix, int query_mode, kz_analyzer *a)

@@ -35,6 +35,7 @@ struct kz_index {
     double avgdl;
     void *dict_map;
     size_t dict_len;
+    kz_analyzer *prototype; /* on the index's dictionary; cloned for searches (clones are cheap) */
     pthread_mutex_t pool_lock;
     kz_analyzer **pool[2]; /* idle analyzers: [0] index mode (snippets), [1] query mode */
     size_t npool[2], pool_cap[2];
