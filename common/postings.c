@@ -324,7 +324,7 @@ int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, 
     c->doc = KZ_DOC_END;
     c->pos_block = UINT32_MAX;
     if (df == 0) return kz_fail(KZ_ECORRUPT, "postings: list of 0 postings (df 0)");
-    if (!doc && doc_len) return kz_fail(KZ_EINVAL, "postings: no doc bytes");
+    if (!doc || doc_len == 0) return kz_fail(KZ_ECORRUPT, "postings: empty doc data for a list");
     const uint8_t *p = doc, *end = doc + doc_len;
     uint64_t head, min_len;
     if (kz_read_varint(&p, end, &head) < 0 || kz_read_varint(&p, end, &min_len) < 0 ||
