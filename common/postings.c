@@ -261,8 +261,9 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
             c->ids[k] = acc >= KZ_DOC_END ? KZ_DOC_END : (uint32_t)acc;
         }
     }
-    /* A partial block is padded to KZ_BLOCK_LEN (ids KZ_DOC_END, frequencies 0) so that these
-     * loops and advance's count run a constant 128 times, which the compiler vectorises. */
+    /* A partial block is padded to KZ_BLOCK_LEN (ids KZ_DOC_END, frequencies 0, 1 after the
+     * increment below) so that these loops and advance's count run a constant 128 times, which
+     * the compiler vectorises; nothing reads the padding as postings. */
     for (uint32_t k = n; k < KZ_BLOCK_LEN; k++) c->ids[k] = KZ_DOC_END, c->freqs[k] = 0;
     /* one pass, one branch: ids strictly increasing, tf-1 below the block maximum */
     uint32_t bad =

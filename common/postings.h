@@ -31,7 +31,9 @@
  *               positions of docs[0], then tfs[1] of docs[1], ...; NULL to store no positions
  *   doc_len     passage length in tokens, indexed by passage id (for the block minimum); NULL
  *               when lengths are unknown (every minimum is then 0, a bound that always holds)
- * On success *doc_bytes and *pos_bytes receive the number of bytes appended to each stream. */
+ * pos_out may be NULL when positions is NULL. On success *doc_bytes and *pos_bytes (either may be
+ * NULL) receive the number of bytes appended to each stream; on failure (KZ_EINVAL for a list
+ * that breaks these rules, KZ_ENOMEM) both streams are left as they were. */
 int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, const uint32_t *tfs,
                        const uint32_t *positions, size_t n, const uint32_t *doc_len,
                        size_t *doc_bytes, size_t *pos_bytes);
