@@ -21,6 +21,7 @@
 #define KZ_CURSOR_H
 
 #include "arena.h"
+#include "kzsearch.h"
 #include "bm25.h"
 #include "postings.h"
 
