@@ -18,7 +18,7 @@
 #define KZ_BLOCK_LEN 128
 
 /* Bytes of a packed block of KZ_BLOCK_LEN integers at bit width bits. */
-#define KZ_PACKED_BYTES(bits) ((size_t)(bits) * 16)
+#define KZ_PACKED_BYTES(bits) ((size_t)(bits)*16)
 
 /* The smallest bit width that holds every v[i] (0 when all are zero). */
 unsigned kz_bits_needed(const uint32_t *v, size_t n);
@@ -47,5 +47,9 @@ const char *kz_codec_impl(void);
 
 /* Tests and benchmarks: force the portable scalar path (on != 0) or return to the best one. */
 void kz_codec_force_scalar(int on);
+
+/* Tests and benchmarks: pin the implementation named ("scalar", "sse4.1", "avx2"), or return to
+ * the best one (name NULL). KZ_EINVAL when the name is unknown or this CPU cannot run it. */
+int kz_codec_select(const char *name);
 
 #endif
