@@ -36,7 +36,8 @@ Test(base, overlong_message_is_truncated_not_overflowed)
 
 Test(base, every_status_has_a_name)
 {
-    for (int s = KZ_ITEROVER; s <= KZ_OK; s++) cr_assert_str_neq(kz_status_name(s), "unknown status");
+    for (int s = KZ_ITEROVER; s <= KZ_OK; s++)
+        cr_assert_str_neq(kz_status_name(s), "unknown status");
     cr_assert_str_eq(kz_status_name(-999), "unknown status");
 }
 
@@ -54,8 +55,9 @@ Test(base, buffer_grows_and_stores_little_endian)
 
 Test(base, varint_round_trips_boundary_values)
 {
-    const uint64_t values[] = {0, 1, 127, 128, 16383, 16384, UINT32_MAX, (uint64_t)UINT32_MAX + 1,
-                               UINT64_MAX - 1, UINT64_MAX};
+    const uint64_t values[] = {
+        0,         1, 127, 128, 16383, 16384, UINT32_MAX, (uint64_t)UINT32_MAX + 1, UINT64_MAX - 1,
+        UINT64_MAX};
     kz_buf b = KZ_BUF_INIT;
     for (size_t i = 0; i < sizeof values / sizeof *values; i++)
         cr_assert_eq(kz_buf_append_varint(&b, values[i]), KZ_OK);
