@@ -8,9 +8,10 @@
  *   - `next` and `advance` only move forward; `advance(t)` stops on the first match >= t and
  *     does nothing when doc >= t already;
  *   - `max_score` bounds `score` at every passage of the cursor, and after
- *     `shallow_advance(t)` (t >= doc), `block_max` bounds it at every passage in
- *     [t, block_last]; cursors without block data report max_score and KZ_DOC_END;
- *     shallow_advance never moves `doc`;
+ *     `shallow_advance(t)`, `block_max` bounds it at every passage in [max(t, doc),
+ *     block_last] and block_last >= t; cursors without block data report max_score and
+ *     KZ_DOC_END; shallow_advance never moves `doc` (a t below doc acts as t = doc, which
+ *     conjunctions rely on for children that are ahead of the candidate);
  *   - every operation returns KZ_OK or a negative status (KZ_ECORRUPT for damaged postings),
  *     so damage found deep inside a combinator reaches the algorithm and the caller;
  *   - cursors live in a kz_arena owned by the query run: construction allocates there, moving
@@ -110,6 +111,11 @@ int kz_or_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, siz
  * score = the sum of the children's scores, in child order; block bound = the sum of the
  * children's block bounds. Children (n >= 1) become owned by it. */
 int kz_and_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, size_t n);
+
+/* An exclusion: the passages of include that exclude does not match, scored by include alone
+ * (for NOT nested in a sub-expression; top-level NOT is the plan's must_not list). Both cursors
+ * become owned by it. */
+int kz_andnot_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor *include, kz_cursor *exclude);
 
 /* Internal helpers shared by the combinators and the conjunction algorithm. */
 

@@ -130,11 +130,11 @@ static kz_cursor *mock_new(kz_arena *a, const list *l, uint32_t blk, int blocks)
 
 /* ---- random query specifications */
 
-enum { LEAF, OR, AND };
+enum { LEAF, OR, AND, ANDNOT };
 enum { SHOULD, MUST, MUST_NOT };
 
 typedef struct clause {
-    int kind; /* LEAF, OR or AND */
+    int kind; /* LEAF, OR, AND or ANDNOT (lists[0] without lists[1]) */
     int role; /* SHOULD, MUST or MUST_NOT */
     int lists[3];
     int nlists;
@@ -210,8 +210,8 @@ static void make_spec(spec *s)
         c->kind = LEAF;
         c->nlists = 1;
         if (left >= 2 && rnd_below(6) == 0) {
-            c->kind = rnd_below(2) ? OR : AND;
-            c->nlists = 2 + (left >= 3 ? (int)rnd_below(2) : 0);
+            c->kind = (int)(1 + rnd_below(3));
+            c->nlists = c->kind == ANDNOT ? 2 : 2 + (left >= 3 ? (int)rnd_below(2) : 0);
         }
         for (int j = 0; j < c->nlists; j++) c->lists[j] = next++;
         uint32_t r = rnd_below(10);
@@ -246,6 +246,12 @@ static int clause_match(const clause *c, const segment *seg, uint32_t d, double 
 {
     double s = 0.0;
     int any = 0, all = 1;
+    if (c->kind == ANDNOT) {
+        double v;
+        *score = 0.0;
+        return list_find(&seg->lists[c->lists[0]], d, score) &&
+               !list_find(&seg->lists[c->lists[1]], d, &v);
+    }
     for (int j = 0; j < c->nlists; j++) {
         double v;
         if (list_find(&seg->lists[c->lists[j]], d, &v)) {
@@ -323,6 +329,8 @@ static kz_cursor *build_clause(kz_arena *a, const clause *c, const segment *seg,
     kz_cursor *out;
     if (c->kind == OR)
         cr_assert_eq(kz_or_cursor_new(&out, a, kids, (size_t)c->nlists), KZ_OK);
+    else if (c->kind == ANDNOT)
+        cr_assert_eq(kz_andnot_cursor_new(&out, a, kids[0], kids[1]), KZ_OK);
     else
         cr_assert_eq(kz_and_cursor_new(&out, a, kids, (size_t)c->nlists), KZ_OK);
     return out;
