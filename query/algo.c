@@ -55,9 +55,9 @@ int kz_plan_score(const kz_plan_segment *p, uint32_t doc, const double *known,
 }
 
 /* Shapes, from measurements on synthetic Zipf lists (docs/RANKING.md): a conjunction whenever
- * something is required; otherwise BMW for short disjunctions and small k, where its block
- * bounds skip the most, and MaxScore for longer ones or large k, where BMW's per-pivot sorting
- * and shallow moves cost more than they save. */
+ * something is required; otherwise BMW for a single term and small k, where block bounds skip
+ * whole blocks, and MaxScore for everything longer or larger, where it beat BMW 1.3-1.7 times
+ * (BMW pays for sorting cursors and shallow moves at every pivot). */
 kz_algo_fn kz_algo_choose(const kz_plan_segment *p, int algorithm, uint32_t k)
 {
     if (algorithm == KZ_ALGO_EXHAUSTIVE) return kz_algo_exhaustive;
@@ -65,6 +65,6 @@ kz_algo_fn kz_algo_choose(const kz_plan_segment *p, int algorithm, uint32_t k)
     if (p->nshould == 0) return kz_algo_exhaustive;
     if (algorithm == KZ_ALGO_MAXSCORE) return kz_algo_maxscore;
     if (algorithm == KZ_ALGO_BMW) return kz_algo_bmw;
-    if (p->nshould <= 3 && k <= 100) return kz_algo_bmw;
+    if (p->nshould == 1 && k <= 10) return kz_algo_bmw;
     return kz_algo_maxscore;
 }
