@@ -82,7 +82,8 @@ int kz_cursor_shallow_none(kz_cursor *c, uint32_t target);
  * weight * tf / (tf + norm(doc_len[doc])) with the norms of bm25. weight is the term's idf
  * (collection-wide). doc_len holds the lengths of the segment's ndocs passages; a posting id
  * >= ndocs is damage (KZ_ECORRUPT). pos may be NULL (pos_len 0) unless the cursor feeds a
- * phrase. bm25 and doc_len are borrowed and must outlive the cursor. */
+ * phrase. df >= 1 (absent terms get no cursor). bm25 and doc_len are borrowed and must outlive
+ * the cursor. */
 int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
                        const uint32_t *doc_len, uint32_t ndocs, const uint8_t *doc,
                        size_t doc_bytes, const uint8_t *pos, size_t pos_bytes, uint32_t df);

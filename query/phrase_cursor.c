@@ -154,14 +154,14 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     KZ_TRY(kz_arena_calloc((void **)&offs, arena, n, sizeof *offs));
     KZ_TRY(kz_cursor_order_by_cost(&p->order, arena, terms, n));
     uint32_t max_tf = UINT32_MAX, min_len = 0;
-    uint64_t cost = UINT64_MAX;
+    uint64_t cost = 0;
     for (size_t i = 0; i < n; i++) {
         p->terms[i] = terms[i];
         offs[i] = offsets[i];
         const kz_postings_cursor *pc = kz_term_cursor_postings(terms[i]);
         if (pc->list_max_tf < max_tf) max_tf = pc->list_max_tf;
         if (pc->list_min_len > min_len) min_len = pc->list_min_len;
-        if (terms[i]->cost < cost) cost = terms[i]->cost;
+        cost += terms[i]->cost;
     }
     p->offsets = offs;
     p->n = n;
@@ -170,6 +170,9 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     p->weight = weight;
     p->doc_len = doc_len;
     p->base.ops = &phrase_ops;
+    /* It proposes at most min(df) passages, but each costs a walk of every term's list and a
+     * position check: rated at the sum of the dfs, a conjunction lets rarer plain terms lead
+     * and advances the phrase only to their candidates. */
     p->base.cost = cost;
     p->base.max_score = kz_bm25_upper(bm25, weight, max_tf, min_len);
     p->base.block_max = p->base.max_score;
