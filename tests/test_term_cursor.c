@@ -58,6 +58,8 @@ static int has_token(const tseg *s, uint32_t d, uint64_t p, uint8_t t)
     return s->tok[d][2 * p] == t || s->tok[d][2 * p + 1] == t;
 }
 
+static void encode_segment(tseg *s);
+
 static void build_segment(tseg *s, uint32_t ndocs, uint32_t maxlen)
 {
     memset(s, 0, sizeof *s);
@@ -77,6 +79,13 @@ static void build_segment(tseg *s, uint32_t ndocs, uint32_t maxlen)
             s->tok[d][2 * p + 1] = b;
         }
     }
+    encode_segment(s);
+}
+
+/* Writes the posting lists of s->tok (positions included) into s->doc / s->pos. */
+static void encode_segment(tseg *s)
+{
+    uint32_t ndocs = s->ndocs;
     uint32_t *docs = malloc(ndocs * sizeof *docs), *tfs = malloc(ndocs * sizeof *tfs);
     size_t total = 0;
     for (uint32_t d = 0; d < ndocs; d++) total += s->dl[d];
@@ -580,4 +589,102 @@ Test(term_cursor, every_algorithm_on_real_cursors_returns_the_model_top_k)
         }
         free_query(&q);
     }
+}
+
+Test(term_cursor, splitting_a_segment_in_two_changes_no_result)
+{
+    rng_state = 17;
+    kz_topk_entry one[100], two[100];
+    for (int c = 0; c < 60; c++) {
+        qspec q;
+        make_query(&q);
+        while (q.nseg > 1) { /* start from one segment */
+            q.nseg--;
+            free_segment(&q.seg[q.nseg]);
+            free(q.allow[q.nseg]);
+            q.allow[q.nseg] = NULL;
+        }
+        const tseg *whole = &q.seg[0];
+        if (whole->ndocs < 2) {
+            free_query(&q);
+            continue;
+        }
+        /* the same passages as two segments; statistics stay collection-wide */
+        qspec h = q;
+        uint32_t cut = 1 + rnd_below(whole->ndocs - 1);
+        h.nseg = 2;
+        for (int g = 0; g < 2; g++) {
+            tseg *s = &h.seg[g];
+            uint32_t from = g ? cut : 0, to = g ? whole->ndocs : cut;
+            memset(s, 0, sizeof *s);
+            s->ndocs = to - from;
+            s->dl = malloc(s->ndocs * sizeof *s->dl);
+            s->tok = malloc(s->ndocs * sizeof *s->tok);
+            for (uint32_t d = 0; d < s->ndocs; d++) {
+                s->dl[d] = whole->dl[from + d];
+                s->tok[d] = malloc(2 * s->dl[d]);
+                memcpy(s->tok[d], whole->tok[from + d], 2 * s->dl[d]);
+            }
+            encode_segment(s);
+            h.allow[g] = NULL;
+            if (q.allow[0]) {
+                h.allow[g] = calloc((s->ndocs + 63) / 64, sizeof *h.allow[g]);
+                for (uint32_t d = 0; d < s->ndocs; d++)
+                    if ((q.allow[0][(from + d) / 64] >> ((from + d) % 64)) & 1)
+                        h.allow[g][d / 64] |= (uint64_t)1 << (d % 64);
+            }
+        }
+        int nmust = 0;
+        for (int i = 0; i < q.ncl; i++) nmust += q.cl[i].role == 1;
+        for (int which = 0; which < 5; which++) {
+            if (nmust > 0 ? which == 1 || which == 2 : which == 3) continue;
+            size_t n1 = run_real(&q, which, one), n2 = run_real(&h, which, two);
+            cr_assert_eq(n1, n2, "case %d algorithm %d", c, which);
+            for (size_t i = 0; i < n1; i++) {
+                cr_assert_eq(one[i].passage, two[i].passage, "case %d algorithm %d", c, which);
+                cr_assert_eq(one[i].score, two[i].score, "case %d algorithm %d", c, which);
+            }
+        }
+        free_query(&q);
+        free_query(&h);
+    }
+}
+
+Test(term_cursor, damaged_positions_give_errors_and_never_crash)
+{
+    rng_state = 18;
+    tseg s;
+    build_segment(&s, 600, 30);
+    kz_bm25 bm;
+    cr_assert_eq(kz_bm25_init(&bm, -1, -1, avg_len(&s)), KZ_OK);
+    int errors = 0;
+    for (int round = 0; round < 300; round++) {
+        kz_buf saved[2];
+        for (int t = 0; t < 2; t++) { /* damage the positions of terms 0 and 1 */
+            saved[t] = s.pos[t];
+            kz_buf copy = KZ_BUF_INIT;
+            cr_assert_eq(kz_buf_append(&copy, saved[t].data, saved[t].len), KZ_OK);
+            for (int f = 0; f < 2; f++)
+                copy.data[rnd_below((uint32_t)copy.len)] ^= (uint8_t)(1 + rnd_below(255));
+            s.pos[t] = copy;
+        }
+        kz_arena a = KZ_ARENA_INIT;
+        uint32_t offs[2] = {0, 1};
+        kz_cursor *kids[2], *c = NULL;
+        int rc = KZ_OK;
+        for (int t = 0; t < 2 && rc == KZ_OK; t++)
+            rc = kz_term_cursor_new(&kids[t], &a, &bm, 1.0, s.dl, s.ndocs, s.doc[t].data,
+                                    s.doc[t].len, s.pos[t].data, s.pos[t].len, s.df[t]);
+        if (rc == KZ_OK) rc = kz_phrase_cursor_new(&c, &a, &bm, 2.0, s.dl, s.ndocs, kids, offs, 2);
+        while (rc == KZ_OK && c->doc != KZ_DOC_END) rc = kz_cursor_next(c);
+        cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT, "status %d", rc);
+        errors += rc == KZ_ECORRUPT;
+        kz_arena_free(&a);
+        for (int t = 0; t < 2; t++) {
+            kz_buf_free(&s.pos[t]);
+            s.pos[t] = saved[t];
+        }
+    }
+    cr_assert_gt(errors, 0);
+    free_segment(&s);
 }
