@@ -19,20 +19,23 @@ int kz_plan_allowed(const kz_plan_segment *p, uint32_t doc, int *ok)
 int kz_plan_excluded(const kz_plan_segment *p, uint32_t doc, int *hit)
 {
     *hit = 0;
-    for (size_t i = 0; i < p->nmust_not; i++) {
-        KZ_TRY(kz_cursor_advance(p->must_not[i], doc));
-        if (p->must_not[i]->doc == doc) {
-            *hit = 1;
-            break;
-        }
-    }
+    for (size_t i = 0; i < p->nmust_not && !*hit; i++)
+        KZ_TRY(kz_cursor_matches(p->must_not[i], doc, hit));
+    return KZ_OK;
+}
+
+int kz_plan_confirm_must(const kz_plan_segment *p, int *ok)
+{
+    *ok = 1;
+    for (size_t i = 0; i < p->nmust && *ok; i++) KZ_TRY(kz_cursor_confirm(p->must[i], ok));
     return KZ_OK;
 }
 
 int kz_plan_score(const kz_plan_segment *p, uint32_t doc, const double *known,
-                  const unsigned char *have, double *out)
+                  const unsigned char *have, double *out, int *any)
 {
     double s = 0.0;
+    *any = 0;
     for (size_t i = 0; i < p->nmust; i++) {
         double v;
         KZ_TRY(kz_cursor_score(p->must[i], &v));
@@ -41,14 +44,17 @@ int kz_plan_score(const kz_plan_segment *p, uint32_t doc, const double *known,
     for (size_t i = 0; i < p->nshould; i++) {
         if (have != NULL && have[i]) {
             s += known[i];
+            *any = 1;
             continue;
         }
         kz_cursor *c = p->should[i];
-        KZ_TRY(kz_cursor_advance(c, doc));
-        if (c->doc != doc) continue;
+        int ok;
+        KZ_TRY(kz_cursor_matches(c, doc, &ok));
+        if (!ok) continue;
         double v;
         KZ_TRY(kz_cursor_score(c, &v));
         s += v;
+        *any = 1;
     }
     *out = s;
     return KZ_OK;

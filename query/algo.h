@@ -9,7 +9,8 @@
  *            for each should clause in plan order, if it matches: s += its score;
  *
  * i.e. the sum in one canonical clause order, so the same passage gets a bit-identical score
- * whichever algorithm finds it. Algorithms offer matching passages to the collector in
+ * whichever algorithm finds it. Candidates are confirmed (cursor.h: phrase positions) only
+ * after the cheaper checks - filters, exclusions, required clauses - pass. Algorithms offer matching passages to the collector in
  * increasing id order with global id base + local id; pruning compares upper bounds with the
  * threshold through kz_topk_competitive (which has a safety margin), so every algorithm returns
  * exactly the top k of the exhaustive one, ids and scores alike. Segments are evaluated one
@@ -59,13 +60,17 @@ kz_algo_fn kz_algo_choose(const kz_plan_segment *p, int algorithm, uint32_t k);
 /* *ok = 1 when local passage doc is allowed by p->allow. KZ_ECORRUPT if doc >= ndocs. */
 int kz_plan_allowed(const kz_plan_segment *p, uint32_t doc, int *ok);
 
-/* *hit = 1 when a must_not cursor matches doc (they are advanced to doc). */
+/* *hit = 1 when a must_not cursor matches doc (they are advanced to doc and confirmed). */
 int kz_plan_excluded(const kz_plan_segment *p, uint32_t doc, int *hit);
 
-/* The canonical score of doc, on which every must cursor stands: should cursors are advanced to
- * doc; contributions already computed may be passed in known[] (should index -> score, with
- * have[i] != 0) to avoid scoring twice; both may be NULL. */
+/* *ok = 1 when every must cursor, all standing on the same candidate, confirms it. */
+int kz_plan_confirm_must(const kz_plan_segment *p, int *ok);
+
+/* The canonical score of doc, on which every must cursor stands confirmed: should cursors are
+ * advanced to doc and confirmed; contributions already computed may be passed in known[]
+ * (should index -> score, with have[i] != 0) to avoid scoring twice; both may be NULL.
+ * *any is set to whether a should clause matched (a should-only plan needs one). */
 int kz_plan_score(const kz_plan_segment *p, uint32_t doc, const double *known,
-                  const unsigned char *have, double *out);
+                  const unsigned char *have, double *out, int *any);
 
 #endif

@@ -62,9 +62,9 @@ static int step(const kz_plan_segment *p, kz_topk *top, kz_cursor **cs, size_t n
                 KZ_TRY(kz_plan_excluded(p, pd, &excluded));
                 ok = !excluded;
             }
+            double s;
+            if (ok) KZ_TRY(kz_plan_score(p, pd, NULL, NULL, &s, &ok));
             if (ok) {
-                double s;
-                KZ_TRY(kz_plan_score(p, pd, NULL, NULL, &s));
                 kz_topk_push(top, s, p->base + pd);
                 ++*matched;
             }

@@ -5,8 +5,9 @@
  * not yet decided. Before the other lists are moved to the lead's candidate, the sum of the
  * must cursors' block bounds there plus the should cursors' list bounds is compared with the
  * threshold: if it cannot enter, nothing up to the end of the shortest of those blocks can, and
- * the whole range is skipped without decoding. An aligned, allowed, not excluded candidate is
- * checked once more with its exact must scores before the should cursors are moved to it. */
+ * the whole range is skipped without decoding. An aligned candidate is checked against the
+ * filter, then the exclusions, then confirmed (phrase positions), and checked once more with its
+ * exact must scores before the should cursors are moved to it. */
 #include "algo.h"
 
 #include "error.h"
@@ -62,6 +63,7 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
             KZ_CHECK(kz_plan_excluded(p, cand, &excluded));
             ok = !excluded;
         }
+        if (ok) KZ_CHECK(kz_plan_confirm_must(p, &ok));
         if (!ok) continue;
         ++*matched;
         if (p->nshould > 0) {
@@ -74,7 +76,8 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
             if (!kz_topk_competitive(top, must_part + should_bound)) continue;
         }
         double s;
-        KZ_CHECK(kz_plan_score(p, cand, NULL, NULL, &s));
+        int any;
+        KZ_CHECK(kz_plan_score(p, cand, NULL, NULL, &s, &any));
         kz_topk_push(top, s, p->base + cand);
     }
 done:

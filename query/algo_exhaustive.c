@@ -28,9 +28,11 @@ int kz_algo_exhaustive(const kz_plan_segment *p, kz_topk *top, uint64_t *matched
             KZ_TRY(kz_plan_excluded(p, d, &excluded));
             match = !excluded;
         }
-        if (match) {
-            double s;
-            KZ_TRY(kz_plan_score(p, d, NULL, NULL, &s));
+        if (match) KZ_TRY(kz_plan_confirm_must(p, &match));
+        double s;
+        int any;
+        if (match) KZ_TRY(kz_plan_score(p, d, NULL, NULL, &s, &any));
+        if (match && (p->nmust > 0 || any)) {
             kz_topk_push(top, s, p->base + d);
             ++*matched;
         }

@@ -34,6 +34,9 @@ static int evaluate(const kz_plan_segment *p, kz_topk *top, ms_entry *ord, const
     for (size_t i = ness; i < n; i++) {
         kz_cursor *c = ord[i].c;
         if (c->doc != d) continue;
+        int ok;
+        KZ_TRY(kz_cursor_confirm(c, &ok));
+        if (!ok) continue;
         KZ_TRY(kz_cursor_score(c, &known[ord[i].idx]));
         have[ord[i].idx] = 1;
         part += known[ord[i].idx];
@@ -56,8 +59,9 @@ static int evaluate(const kz_plan_segment *p, kz_topk *top, ms_entry *ord, const
             return KZ_OK;
         }
         kz_cursor *c = ord[i].c;
-        KZ_TRY(kz_cursor_advance(c, d));
-        if (c->doc != d) continue;
+        int ok;
+        KZ_TRY(kz_cursor_matches(c, d, &ok));
+        if (!ok) continue;
         KZ_TRY(kz_cursor_score(c, &known[ord[i].idx]));
         have[ord[i].idx] = 1;
         part += known[ord[i].idx];
@@ -102,9 +106,9 @@ int kz_algo_maxscore(const kz_plan_segment *p, kz_topk *top, uint64_t *matched)
             KZ_CHECK(kz_plan_excluded(p, d, &excluded));
             alive = !excluded;
         }
+        double s;
+        if (alive) KZ_CHECK(kz_plan_score(p, d, known, have, &s, &alive));
         if (alive) {
-            double s;
-            KZ_CHECK(kz_plan_score(p, d, known, have, &s));
             kz_topk_push(top, s, p->base + d);
             ++*matched;
         }

@@ -4,7 +4,7 @@
  * Invariants: kids[] keeps the caller's order, which fixes the order scores are summed in;
  * order[] holds the same cursors cheapest first, the order the leapfrog probes them in (the
  * rarest list proposes candidates, the others confirm or jump ahead). doc is a passage every
- * child is on, or KZ_DOC_END. */
+ * child is on (a candidate of each), or KZ_DOC_END; it is confirmed when every child confirms. */
 #include "cursor.h"
 
 #include "error.h"
@@ -72,7 +72,7 @@ static int and_score(kz_cursor *c, double *out)
     and_cursor *a = (and_cursor *)c;
     double s = 0.0;
     for (size_t i = 0; i < a->n; i++) {
-        double v;
+        double v; /* every child is confirmed on doc, since this cursor is */
         KZ_TRY(kz_cursor_score(a->kids[i], &v));
         s += v;
     }
@@ -101,7 +101,17 @@ static int and_shallow(kz_cursor *c, uint32_t target)
     return KZ_OK;
 }
 
-static const kz_cursor_ops and_ops = {and_next, and_advance, and_score, and_shallow};
+static int and_confirm(kz_cursor *c, int *ok)
+{
+    and_cursor *a = (and_cursor *)c;
+    *ok = 1;
+    for (size_t i = 0; i < a->n && *ok; i++) KZ_TRY(kz_cursor_confirm(a->order[i], ok));
+    return KZ_OK;
+}
+
+static const kz_cursor_ops and_ops = {and_next, and_advance, and_score, and_shallow, NULL};
+static const kz_cursor_ops and_ops_two_phase = {and_next, and_advance, and_score, and_shallow,
+                                                and_confirm};
 
 int kz_and_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, size_t n)
 {
@@ -118,6 +128,7 @@ int kz_and_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, si
         a->kids[i] = children[i];
         a->base.max_score += children[i]->max_score;
         if (children[i]->cost < a->base.cost) a->base.cost = children[i]->cost;
+        if (kz_cursor_two_phase(children[i])) a->base.ops = &and_ops_two_phase;
     }
     a->base.block_max = a->base.max_score;
     a->base.block_last = KZ_DOC_END;

@@ -2,9 +2,9 @@
  * cursor that another cursor does not match. Top-level exclusions do not need it (the plan's
  * must_not list does that); it is for NOT nested under OR or AND.
  *
- * Invariants: base.doc is a passage the included cursor is on and the excluded cursor is not
- * (the excluded one stands on a passage > doc or is exhausted); score and every bound are the
- * included cursor's, since exclusion only removes passages. */
+ * Invariants: base.doc is a candidate of the included cursor that the excluded cursor does not
+ * match (confirmed: an excluded phrase removes only passages that hold it); score, confirmation
+ * and every bound are the included cursor's, since exclusion only removes passages. */
 #include "cursor.h"
 
 #include "error.h"
@@ -20,8 +20,9 @@ static int settle(andnot_cursor *a)
     for (;;) {
         uint32_t d = a->in->doc;
         if (d == KZ_DOC_END) break;
-        KZ_TRY(kz_cursor_advance(a->out, d));
-        if (a->out->doc != d) break;
+        int excluded;
+        KZ_TRY(kz_cursor_matches(a->out, d, &excluded));
+        if (!excluded) break;
         KZ_TRY(kz_cursor_next(a->in));
     }
     a->base.doc = a->in->doc;
@@ -59,14 +60,22 @@ static int andnot_shallow(kz_cursor *c, uint32_t target)
     return KZ_OK;
 }
 
-static const kz_cursor_ops andnot_ops = {andnot_next, andnot_advance, andnot_score, andnot_shallow};
+static int andnot_confirm(kz_cursor *c, int *ok)
+{
+    return kz_cursor_confirm(((andnot_cursor *)c)->in, ok);
+}
+
+static const kz_cursor_ops andnot_ops = {andnot_next, andnot_advance, andnot_score, andnot_shallow,
+                                         NULL};
+static const kz_cursor_ops andnot_ops_two_phase = {andnot_next, andnot_advance, andnot_score,
+                                                   andnot_shallow, andnot_confirm};
 
 int kz_andnot_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor *include, kz_cursor *exclude)
 {
     *out = NULL;
     andnot_cursor *a;
     KZ_TRY(kz_arena_alloc((void **)&a, arena, sizeof *a));
-    a->base.ops = &andnot_ops;
+    a->base.ops = kz_cursor_two_phase(include) ? &andnot_ops_two_phase : &andnot_ops;
     a->in = include;
     a->out = exclude;
     a->base.max_score = include->max_score;

@@ -1,11 +1,17 @@
 /* cursor.h - the document-at-a-time iterator contract every query algorithm works with, and
- * the constructors of the cursors the planner builds (term, phrase, OR, AND).
+ * the constructors of the cursors the planner builds (term, phrase, OR, AND, AND-NOT).
  *
  * A cursor walks the passages matching one clause of a query, in increasing segment-local id
  * order, and scores the passage it is on. Invariants every implementation keeps:
  *   - `doc` is the current passage id, or KZ_DOC_END once exhausted (and then stays there);
- *     a fresh cursor is already on its first match;
- *   - `next` and `advance` only move forward; `advance(t)` stops on the first match >= t and
+ *     a fresh cursor is already on its first candidate;
+ *   - matching is two-phase (Lucene's TwoPhaseIterator): `doc` is a *candidate*, a passage
+ *     that passes the clause's cheap checks, and `confirm` runs the expensive one (a phrase's
+ *     positions) - cursors with nothing expensive to check have no confirm op and every
+ *     candidate matches. Algorithms confirm a candidate only after the cheaper checks (filters,
+ *     other required clauses, bounds) pass, and call `score` (and read `tf`) only on a
+ *     confirmed doc; confirm may be called again on the same doc at no cost;
+ *   - `next` and `advance` only move forward; `advance(t)` stops on the first candidate >= t and
  *     does nothing when doc >= t already;
  *   - `max_score` bounds `score` at every passage of the cursor, and after
  *     `shallow_advance(t)`, `block_max` bounds it at every passage in [max(t, doc),
@@ -36,14 +42,17 @@ typedef struct kz_cursor_ops {
     int (*advance)(kz_cursor *c, uint32_t target);
     /* The contribution of this clause to the current passage's score (doc != KZ_DOC_END). */
     int (*score)(kz_cursor *c, double *out);
-    /* Sets block_max and block_last for the block that may hold target (>= doc). */
+    /* Sets block_max and block_last for the block that may hold target. */
     int (*shallow_advance)(kz_cursor *c, uint32_t target);
+    /* Sets *ok to whether the candidate doc (!= KZ_DOC_END) really matches; NULL when every
+     * candidate does. */
+    int (*confirm)(kz_cursor *c, int *ok);
 } kz_cursor_ops;
 
 struct kz_cursor {
     const kz_cursor_ops *ops;
     uint32_t doc;        /* current passage, or KZ_DOC_END */
-    uint32_t tf;         /* occurrences in the current passage (term, phrase); 0 for combinators */
+    uint32_t tf;         /* occurrences in the (confirmed) passage (term, phrase); 0 otherwise */
     double max_score;    /* bound on score over the whole cursor */
     double block_max;    /* after shallow_advance: bound on score over [target, block_last] */
     uint32_t block_last; /* after shallow_advance: last passage the block bound covers */
@@ -65,6 +74,27 @@ static inline int kz_cursor_score(kz_cursor *c, double *out)
 static inline int kz_cursor_shallow_advance(kz_cursor *c, uint32_t target)
 {
     return c->ops->shallow_advance(c, target);
+}
+static inline int kz_cursor_confirm(kz_cursor *c, int *ok)
+{
+    if (c->ops->confirm == NULL) {
+        *ok = 1;
+        return KZ_OK;
+    }
+    return c->ops->confirm(c, ok);
+}
+/* Non-zero when the cursor's candidates need confirming. */
+static inline int kz_cursor_two_phase(const kz_cursor *c)
+{
+    return c->ops->confirm != NULL;
+}
+/* Advances c to target and sets *ok to whether it matches target (confirmed). */
+static inline int kz_cursor_matches(kz_cursor *c, uint32_t target, int *ok)
+{
+    *ok = 0;
+    int rc = kz_cursor_advance(c, target);
+    if (rc < 0 || c->doc != target) return rc;
+    return kz_cursor_confirm(c, ok);
 }
 static inline double kz_cursor_block_max_score(const kz_cursor *c)
 {
@@ -98,19 +128,20 @@ kz_postings_cursor *kz_term_cursor_postings(kz_cursor *c);
  * p + offsets[i] for some occurrence p of term 0 (offsets[0] == 0, non-decreasing; equal
  * offsets are terms the analyzer emitted as alternatives at one position). tf is the number of
  * such p; the score is BM25 with weight = the sum of the terms' weights, as Lucene does.
- * Positions are read only once all terms are on the same passage. The terms become owned by
+ * Two-phase: candidates are the passages holding every term; confirm reads the positions. The terms become owned by
  * the phrase (do not use them elsewhere). */
 int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
                          const uint32_t *doc_len, uint32_t ndocs, kz_cursor **terms,
                          const uint32_t *offsets, size_t n);
 
 /* A disjunction: matches where any child matches; score = the sum of the matching children's
- * scores, in child order. Children (n >= 1) become owned by it. */
+ * scores, in child order. Two-phase when a child is. Children (n >= 1) become owned by it. */
 int kz_or_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, size_t n);
 
 /* A conjunction by leapfrogging from the cheapest child: matches where every child matches;
  * score = the sum of the children's scores, in child order; block bound = the sum of the
- * children's block bounds. Children (n >= 1) become owned by it. */
+ * children's block bounds. Two-phase when a child is: candidates are passages where every child
+ * has a candidate. Children (n >= 1) become owned by it. */
 int kz_and_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, size_t n);
 
 /* An exclusion: the passages of include that exclude does not match, scored by include alone

@@ -1,9 +1,10 @@
 /* or_cursor.c - the disjunction combinator: the union of its children's matches.
  *
  * Invariants: doc is the smallest child doc (KZ_DOC_END when all are exhausted); every child
- * is on a doc >= this one, so the children on doc are exactly those matching it. The score sums
- * the children on doc in child order, which makes it independent of how the cursor got there;
- * bounds are the sums of the children's bounds. */
+ * is on a doc >= this one, so the children on doc are exactly its candidates there. doc is a
+ * candidate of the OR, confirmed when one of those children confirms. The score sums the
+ * confirmed children on doc in child order, which makes it independent of how the cursor got
+ * there; bounds are the sums of the children's bounds. */
 #include "cursor.h"
 
 #include "error.h"
@@ -47,6 +48,9 @@ static int or_score(kz_cursor *c, double *out)
     double s = 0.0;
     for (size_t i = 0; i < o->n; i++) {
         if (o->kids[i]->doc != c->doc) continue;
+        int ok;
+        KZ_TRY(kz_cursor_confirm(o->kids[i], &ok));
+        if (!ok) continue;
         double v;
         KZ_TRY(kz_cursor_score(o->kids[i], &v));
         s += v;
@@ -72,7 +76,18 @@ static int or_shallow(kz_cursor *c, uint32_t target)
     return KZ_OK;
 }
 
-static const kz_cursor_ops or_ops = {or_next, or_advance, or_score, or_shallow};
+static int or_confirm(kz_cursor *c, int *ok)
+{
+    or_cursor *o = (or_cursor *)c;
+    *ok = 0;
+    for (size_t i = 0; i < o->n && !*ok; i++)
+        if (o->kids[i]->doc == c->doc) KZ_TRY(kz_cursor_confirm(o->kids[i], ok));
+    return KZ_OK;
+}
+
+static const kz_cursor_ops or_ops = {or_next, or_advance, or_score, or_shallow, NULL};
+static const kz_cursor_ops or_ops_two_phase = {or_next, or_advance, or_score, or_shallow,
+                                               or_confirm};
 
 int kz_or_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, size_t n)
 {
@@ -87,6 +102,7 @@ int kz_or_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, siz
         o->kids[i] = children[i];
         o->base.max_score += children[i]->max_score;
         o->base.cost += children[i]->cost;
+        if (kz_cursor_two_phase(children[i])) o->base.ops = &or_ops_two_phase;
     }
     o->base.block_max = o->base.max_score;
     o->base.block_last = KZ_DOC_END;

@@ -2,9 +2,10 @@
  * positions (relative offsets given by the query), scored as one BM25 term.
  *
  * Invariants: terms[] keeps query order (terms[0] anchors offsets); order[] is the same cursors
- * cheapest first, for the leapfrog that finds passages holding every term. Positions are decoded
- * only for such passages - the cheap check comes first. base.doc is a passage with at least one
- * occurrence of the phrase and base.tf counts them. Position buffers grow geometrically in the
+ * cheapest first, for the leapfrog that finds passages holding every term. Matching is
+ * two-phase: base.doc is such a passage (a candidate), and positions are decoded only when an
+ * algorithm confirms it, after its cheaper checks passed. checked_doc remembers the last
+ * confirmed candidate, so confirming again costs nothing; base.tf counts the occurrences there. Position buffers grow geometrically in the
  * arena, so a query run allocates O(log max tf) times per term, never per posting. */
 #include "cursor.h"
 
@@ -26,6 +27,7 @@ typedef struct phrase_cursor {
     const kz_bm25 *bm25;
     double weight;
     const uint32_t *doc_len;
+    uint32_t checked_doc; /* candidate whose positions were checked (KZ_DOC_END: none) */
 } phrase_cursor;
 
 static int load_positions(phrase_cursor *p, size_t i)
@@ -73,19 +75,23 @@ static int count_matches(phrase_cursor *p, uint32_t *count)
     return KZ_OK;
 }
 
-/* Moves to the first passage >= target holding the phrase. */
+/* Moves to the first passage >= target holding every term: the next candidate. */
 static int seek(phrase_cursor *p, uint32_t target)
 {
-    for (;;) {
-        KZ_TRY(kz_leapfrog(&p->base.doc, p->order, p->n, target));
-        if (p->base.doc == KZ_DOC_END) {
-            p->base.tf = 0;
-            return KZ_OK;
-        }
-        KZ_TRY(count_matches(p, &p->base.tf));
-        if (p->base.tf > 0) return KZ_OK;
-        target = p->base.doc + 1;
+    p->base.tf = 0;
+    p->checked_doc = KZ_DOC_END;
+    return kz_leapfrog(&p->base.doc, p->order, p->n, target);
+}
+
+static int phrase_confirm(kz_cursor *c, int *ok)
+{
+    phrase_cursor *p = (phrase_cursor *)c;
+    if (p->checked_doc != c->doc) {
+        KZ_TRY(count_matches(p, &c->tf));
+        p->checked_doc = c->doc;
     }
+    *ok = c->tf > 0;
+    return KZ_OK;
 }
 
 static int phrase_next(kz_cursor *c)
@@ -130,7 +136,8 @@ static int phrase_shallow(kz_cursor *c, uint32_t target)
     return KZ_OK;
 }
 
-static const kz_cursor_ops phrase_ops = {phrase_next, phrase_advance, phrase_score, phrase_shallow};
+static const kz_cursor_ops phrase_ops = {phrase_next, phrase_advance, phrase_score, phrase_shallow,
+                                         phrase_confirm};
 
 int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
                          const uint32_t *doc_len, uint32_t ndocs, kz_cursor **terms,

@@ -38,6 +38,7 @@ static double rnd_unit(void)
 typedef struct list {
     uint32_t *docs;
     double *scores;
+    unsigned char *real; /* NULL, or 0 for candidates that confirm fails on (two-phase lists) */
     uint32_t n;
 } list;
 
@@ -87,6 +88,7 @@ static int mock_score(kz_cursor *c, double *out)
 {
     mock *m = (mock *)c;
     cr_assert_lt(m->i, m->l->n, "scored an exhausted cursor");
+    cr_assert(m->l->real == NULL || m->l->real[m->i], "scored an unconfirmed candidate");
     *out = m->l->scores[m->i];
     return KZ_OK;
 }
@@ -109,15 +111,30 @@ static int mock_shallow(kz_cursor *c, uint32_t target)
     return KZ_OK;
 }
 
-static const kz_cursor_ops mock_ops = {mock_next, mock_advance, mock_score, mock_shallow};
+static int mock_confirm(kz_cursor *c, int *ok)
+{
+    mock *m = (mock *)c;
+    cr_assert_lt(m->i, m->l->n, "confirmed an exhausted cursor");
+    *ok = m->l->real[m->i];
+    return KZ_OK;
+}
+
+static const kz_cursor_ops mock_ops = {mock_next, mock_advance, mock_score, mock_shallow, NULL};
 static const kz_cursor_ops mock_noblock_ops = {mock_next, mock_advance, mock_score,
-                                               kz_cursor_shallow_none};
+                                               kz_cursor_shallow_none, NULL};
+static const kz_cursor_ops mock_2p_ops = {mock_next, mock_advance, mock_score, mock_shallow,
+                                          mock_confirm};
+static const kz_cursor_ops mock_2p_noblock_ops = {mock_next, mock_advance, mock_score,
+                                                  kz_cursor_shallow_none, mock_confirm};
 
 static kz_cursor *mock_new(kz_arena *a, const list *l, uint32_t blk, int blocks)
 {
     mock *m;
     cr_assert_eq(kz_arena_alloc((void **)&m, a, sizeof *m), KZ_OK);
-    m->base.ops = blocks ? &mock_ops : &mock_noblock_ops;
+    if (l->real != NULL)
+        m->base.ops = blocks ? &mock_2p_ops : &mock_2p_noblock_ops;
+    else
+        m->base.ops = blocks ? &mock_ops : &mock_noblock_ops;
     m->l = l;
     m->blk = blk;
     m->base.cost = l->n;
@@ -156,18 +173,24 @@ typedef struct spec {
     uint32_t k;
 } spec;
 
-/* A BM25-like contribution with few distinct values, so equal scores (ties) are common. */
+/* A BM25-like contribution with few distinct values, so equal scores (ties) are common. A
+ * quarter of the lists are two-phase, like phrases: about a third of their candidates fail
+ * confirmation (and still count in the bounds, as a phrase's do). */
 static void make_list(list *l, uint32_t ndocs, double density, const uint32_t *dl, double idf,
                       const kz_bm25 *bm25)
 {
     l->docs = malloc((ndocs + 1) * sizeof *l->docs);
     l->scores = malloc((ndocs + 1) * sizeof *l->scores);
+    l->real = NULL;
+    int two_phase = rnd_below(4) == 0;
+    if (two_phase) l->real = malloc(ndocs + 1);
     l->n = 0;
     for (uint32_t d = 0; d < ndocs; d++) {
         if (rnd_unit() >= density) continue;
         uint32_t tf = 1 + (rnd_below(4) == 0 ? rnd_below(5) : 0);
         l->docs[l->n] = d;
         l->scores[l->n] = kz_bm25_score(idf, tf, kz_bm25_norm(bm25, dl[d]));
+        if (two_phase) l->real[l->n] = rnd_below(3) != 0;
         l->n++;
     }
 }
@@ -225,6 +248,7 @@ static void free_spec(spec *s)
         for (int t = 0; t < s->nlists; t++) {
             free(s->seg[g].lists[t].docs);
             free(s->seg[g].lists[t].scores);
+            free(s->seg[g].lists[t].real);
         }
         free(s->seg[g].allow);
     }
@@ -235,7 +259,7 @@ static void free_spec(spec *s)
 static int list_find(const list *l, uint32_t d, double *score)
 {
     uint32_t j = first_geq(l, 0, d);
-    if (j < l->n && l->docs[j] == d) {
+    if (j < l->n && l->docs[j] == d && (l->real == NULL || l->real[j])) {
         *score = l->scores[j];
         return 1;
     }
@@ -417,7 +441,7 @@ Test(algorithms, every_algorithm_returns_the_exhaustive_top_k_on_random_queries)
 
 Test(algorithms, pruned_algorithms_reject_shapes_they_do_not_handle)
 {
-    list l = {(uint32_t[]){1, 2}, (double[]){1.0, 2.0}, 2};
+    list l = {(uint32_t[]){1, 2}, (double[]){1.0, 2.0}, NULL, 2};
     kz_arena a = KZ_ARENA_INIT;
     kz_cursor *must[1] = {mock_new(&a, &l, 4, 1)};
     kz_plan_segment p = {NULL, 0, must, 1, NULL, 0, NULL, 3, 0};
@@ -437,7 +461,7 @@ Test(algorithms, pruned_algorithms_reject_shapes_they_do_not_handle)
 
 Test(algorithms, a_cursor_beyond_the_segment_is_reported_as_damage)
 {
-    list l = {(uint32_t[]){1, 7}, (double[]){1.0, 2.0}, 2};
+    list l = {(uint32_t[]){1, 7}, (double[]){1.0, 2.0}, NULL, 2};
     kz_arena a = KZ_ARENA_INIT;
     kz_cursor *should[1] = {mock_new(&a, &l, 4, 1)};
     kz_plan_segment p = {should, 1, NULL, 0, NULL, 0, NULL, 5, 0};

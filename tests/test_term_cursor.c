@@ -346,9 +346,19 @@ Test(term_cursor, phrases_match_a_brute_force_phrase_matcher)
         if (make_phrase(&c, &a, &s, &bm, terms, offs, n, &w)) {
             for (uint32_t d = 0; d < s.ndocs; d++) {
                 uint32_t tf = phrase_tf(&s, d, terms, offs, n);
+                int ok = 0;
+                while (c->doc < d) { /* candidates before d must all fail confirmation */
+                    cr_assert_eq(kz_cursor_confirm(c, &ok), KZ_OK);
+                    cr_assert_not(ok, "round %d: passage %u confirmed", round, c->doc);
+                    cr_assert_eq(kz_cursor_next(c), KZ_OK);
+                }
                 if (tf == 0) continue;
                 nonempty++;
                 cr_assert_eq(c->doc, d, "round %d", round);
+                cr_assert_eq(kz_cursor_confirm(c, &ok), KZ_OK);
+                cr_assert(ok);
+                cr_assert_eq(kz_cursor_confirm(c, &ok), KZ_OK); /* again: same answer */
+                cr_assert(ok);
                 cr_assert_eq(c->tf, tf, "round %d passage %u", round, d);
                 double v;
                 cr_assert_eq(kz_cursor_score(c, &v), KZ_OK);
@@ -359,7 +369,12 @@ Test(term_cursor, phrases_match_a_brute_force_phrase_matcher)
                 cr_assert_leq(v, c->block_max);
                 cr_assert_eq(kz_cursor_next(c), KZ_OK);
             }
-            cr_assert_eq(c->doc, KZ_DOC_END, "round %d: extra match %u", round, c->doc);
+            while (c->doc != KZ_DOC_END) {
+                int ok;
+                cr_assert_eq(kz_cursor_confirm(c, &ok), KZ_OK);
+                cr_assert_not(ok, "round %d: extra match %u", round, c->doc);
+                cr_assert_eq(kz_cursor_next(c), KZ_OK);
+            }
         }
         kz_arena_free(&a);
         free_segment(&s);
@@ -676,7 +691,11 @@ Test(term_cursor, damaged_positions_give_errors_and_never_crash)
             rc = kz_term_cursor_new(&kids[t], &a, &bm, 1.0, s.dl, s.ndocs, s.doc[t].data,
                                     s.doc[t].len, s.pos[t].data, s.pos[t].len, s.df[t]);
         if (rc == KZ_OK) rc = kz_phrase_cursor_new(&c, &a, &bm, 2.0, s.dl, s.ndocs, kids, offs, 2);
-        while (rc == KZ_OK && c->doc != KZ_DOC_END) rc = kz_cursor_next(c);
+        while (rc == KZ_OK && c->doc != KZ_DOC_END) {
+            int ok;
+            rc = kz_cursor_confirm(c, &ok);
+            if (rc == KZ_OK) rc = kz_cursor_next(c);
+        }
         cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT, "status %d", rc);
         errors += rc == KZ_ECORRUPT;
         kz_arena_free(&a);
