@@ -5,9 +5,10 @@
  * not yet decided. Before the other lists are moved to the lead's candidate, the sum of the
  * must cursors' block bounds there plus the should cursors' list bounds is compared with the
  * threshold: if it cannot enter, nothing up to the end of the shortest of those blocks can, and
- * the whole range is skipped without decoding. An aligned candidate is checked against the
- * filter, then the exclusions, then confirmed (phrase positions), and checked once more with its
- * exact must scores before the should cursors are moved to it. */
+ * the whole range is skipped without decoding. The lead's candidate is checked against the
+ * filter before the other lists move; an aligned candidate against the exclusions, then
+ * confirmed (phrase positions), and checked once more with its exact must scores before the
+ * should cursors are moved to it. */
 #include "algo.h"
 
 #include "error.h"
@@ -45,6 +46,12 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
             continue;
         }
 
+        int ok; /* the filter is one bit test: before moving any other list */
+        KZ_CHECK(kz_plan_allowed(p, cand, &ok));
+        if (!ok) {
+            target = cand + 1;
+            continue;
+        }
         size_t i = 1;
         for (; i < n; i++) {
             KZ_CHECK(kz_cursor_advance(order[i], cand));
@@ -56,13 +63,9 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
         }
         target = cand + 1;
 
-        int ok;
-        KZ_CHECK(kz_plan_allowed(p, cand, &ok));
-        if (ok) {
-            int excluded;
-            KZ_CHECK(kz_plan_excluded(p, cand, &excluded));
-            ok = !excluded;
-        }
+        int excluded;
+        KZ_CHECK(kz_plan_excluded(p, cand, &excluded));
+        ok = !excluded;
         if (ok) KZ_CHECK(kz_plan_confirm_must(p, &ok));
         if (!ok) continue;
         ++*matched;

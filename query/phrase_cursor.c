@@ -5,8 +5,9 @@
  * cheapest first, for the leapfrog that finds passages holding every term. Matching is
  * two-phase: base.doc is such a passage (a candidate), and positions are decoded only when an
  * algorithm confirms it, after its cheaper checks passed. checked_doc remembers the last
- * confirmed candidate, so confirming again costs nothing; base.tf counts the occurrences there. Position buffers grow geometrically in the
- * arena, so a query run allocates O(log max tf) times per term, never per posting. */
+ * confirmed candidate, so confirming again costs nothing; base.tf counts the occurrences there.
+ * Position buffers grow geometrically in the arena, so a query run allocates O(log max tf)
+ * times per term, never per posting. */
 #include "cursor.h"
 
 #include "error.h"
