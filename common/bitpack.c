@@ -20,8 +20,11 @@
 
 #if defined(__GNUC__)
 #define KZ_INLINE static inline __attribute__((always_inline))
+/* full unrolling turns the per-row bookkeeping into constants for each width */
+#define KZ_UNROLL _Pragma("GCC unroll 32")
 #else
 #define KZ_INLINE static inline
+#define KZ_UNROLL
 #endif
 
 /* One implementation of the three block kernels. bitpack_simd.c provides the SIMD ones. */
@@ -51,6 +54,7 @@ KZ_INLINE void scalar_pack_w(const uint32_t *in, unsigned bits, uint8_t *out)
         uint64_t acc = 0;
         unsigned have = 0; /* bits pending in acc */
         uint8_t *p = out + 4 * lane;
+        KZ_UNROLL
         for (unsigned r = 0; r < 32; r++) {
             acc |= (uint64_t)in[4 * r + lane] << have;
             have += bits;
@@ -64,29 +68,50 @@ KZ_INLINE void scalar_pack_w(const uint32_t *in, unsigned bits, uint8_t *out)
     }
 }
 
-KZ_INLINE void scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out)
+/* Rows in order, the four lanes side by side: every lane consumes its stream at the same pace,
+ * so one `have` serves all four, and integers come out in order, which lets the delta variant
+ * fold the running sum into the same pass. */
+KZ_INLINE void scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int delta,
+                               uint32_t base)
 {
     if (bits == 0) {
-        memset(out, 0, KZ_BLOCK_LEN * sizeof *out);
+        for (unsigned i = 0; i < KZ_BLOCK_LEN; i++) out[i] = delta ? base : 0;
         return;
     }
     const uint32_t mask = bits == 32 ? UINT32_MAX : (1u << bits) - 1;
-    for (unsigned lane = 0; lane < 4; lane++) {
-        uint64_t acc = 0;
-        unsigned have = 0;
-        const uint8_t *p = in + 4 * lane;
-        for (unsigned r = 0; r < 32; r++) {
-            /* A lane stream is exactly `bits` words long, so loading on demand never reads past
-             * the block. */
-            if (have < bits) {
-                acc |= (uint64_t)kz_load_u32le(p) << have;
-                p += 16;
-                have += 32;
-            }
-            out[4 * r + lane] = (uint32_t)acc & mask;
-            acc >>= bits;
-            have -= bits;
+    uint64_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+    unsigned have = 0;
+    uint32_t run = base;
+    const uint8_t *p = in;
+    KZ_UNROLL
+    for (unsigned r = 0; r < 32; r++) {
+        /* A lane stream is exactly `bits` words long, so loading on demand never reads past
+         * the block. */
+        if (have < bits) {
+            acc0 |= (uint64_t)kz_load_u32le(p) << have;
+            acc1 |= (uint64_t)kz_load_u32le(p + 4) << have;
+            acc2 |= (uint64_t)kz_load_u32le(p + 8) << have;
+            acc3 |= (uint64_t)kz_load_u32le(p + 12) << have;
+            p += 16;
+            have += 32;
         }
+        uint32_t v0 = (uint32_t)acc0 & mask, v1 = (uint32_t)acc1 & mask;
+        uint32_t v2 = (uint32_t)acc2 & mask, v3 = (uint32_t)acc3 & mask;
+        if (delta) { /* unsigned sums wrap; callers that need increasing values check them */
+            v0 = run += v0;
+            v1 = run += v1;
+            v2 = run += v2;
+            v3 = run += v3;
+        }
+        out[4 * r] = v0;
+        out[4 * r + 1] = v1;
+        out[4 * r + 2] = v2;
+        out[4 * r + 3] = v3;
+        acc0 >>= bits;
+        acc1 >>= bits;
+        acc2 >>= bits;
+        acc3 >>= bits;
+        have -= bits;
     }
 }
 
@@ -116,7 +141,7 @@ static void scalar_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
     switch (bits) {
 #define KZ_CASE(b)                                                                                 \
     case b:                                                                                        \
-        scalar_unpack_w(in, b, out);                                                               \
+        scalar_unpack_w(in, b, out, 0, 0);                                                         \
         break;
         KZ_WIDTH_CASES(KZ_CASE)
 #undef KZ_CASE
@@ -127,10 +152,16 @@ static void scalar_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
 
 static void scalar_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
 {
-    scalar_unpack(in, bits, out);
-    /* Unsigned arithmetic wraps; callers that need strictly increasing values check them. */
-    uint32_t acc = base;
-    for (unsigned i = 0; i < KZ_BLOCK_LEN; i++) out[i] = acc += out[i];
+    switch (bits) {
+#define KZ_CASE(b)                                                                                 \
+    case b:                                                                                        \
+        scalar_unpack_w(in, b, out, 1, base);                                                      \
+        break;
+        KZ_WIDTH_CASES(KZ_CASE)
+#undef KZ_CASE
+    default:
+        break;
+    }
 }
 
 static const struct kz_codec scalar_codec = {"scalar", scalar_pack, scalar_unpack,

@@ -28,6 +28,8 @@ const struct kz_codec *kz_codec_simd_find(const char *name);
 #define KZ_SSE  __attribute__((target("sse4.1")))
 #define KZ_AVX2 __attribute__((target("avx2")))
 #define KZ_INL  static inline __attribute__((always_inline))
+/* full unrolling turns the per-row shifts and loads into constants for each width */
+#define KZ_UNROLL _Pragma("GCC unroll 32")
 
 /* clang-format off */
 #define KZ_WIDTH_CASES(X)                                                                          \
@@ -58,6 +60,7 @@ KZ_INL KZ_SSE void sse_pack_w(const uint32_t *in, unsigned bits, uint8_t *out)
     if (bits == 0) return;
     __m128i acc = _mm_setzero_si128();
     unsigned s = 0, word = 0;
+    KZ_UNROLL
     for (unsigned r = 0; r < 32; r++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + 4 * r));
         acc = _mm_or_si128(acc, _mm_slli_epi32(v, (int)s));
@@ -83,6 +86,7 @@ KZ_INL KZ_SSE void sse_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out,
     const __m128i mask = _mm_set1_epi32(bits == 32 ? -1 : (int)((1u << bits) - 1));
     unsigned s = 0, word = 0;
     __m128i w = sse_load(in, word);
+    KZ_UNROLL
     for (unsigned r = 0; r < 32; r++) {
         __m128i v = _mm_srli_epi32(w, (int)s);
         if (s + bits > 32) {
@@ -177,6 +181,7 @@ KZ_INL KZ_AVX2 void avx_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out
         return;
     }
     const __m256i mask = _mm256_set1_epi32(bits == 32 ? -1 : (int)((1u << bits) - 1));
+    KZ_UNROLL
     for (unsigned r = 0; r < 32; r += 2) {
         unsigned b0 = r * bits, b1 = (r + 1) * bits;
         unsigned w0 = b0 / 32, s0 = b0 % 32, w1 = b1 / 32, s1 = b1 % 32;

@@ -68,6 +68,7 @@ typedef struct kz_postings_cursor {
     uint32_t pos_index;   /* index in ids[] whose positions start at value pos_value */
     uint64_t pos_value;   /* index of that posting's first position among the block's values */
     uint64_t pos_nchunks; /* bit-packed chunks of 128 values in the block */
+    uint32_t pos_tail;    /* values after them, in variable-byte */
     uint64_t pos_walk;    /* chunk whose packed data starts at byte pos_walk_off */
     uint64_t pos_chunk;   /* chunk decoded in pos_buf (UINT64_MAX: none) */
     size_t pos_start;     /* offset of the block's position data in the position bytes */

@@ -120,6 +120,11 @@ static void check_walk(const struct list *l, unsigned pos_every)
         if (l->pos && pos_every && k % pos_every == 0) {
             cr_assert_eq(kz_postings_positions(&c, buf), KZ_OK, "%s", kz_errmsg());
             cr_assert_arr_eq(buf, l->pos + v, l->tfs[k] * sizeof *buf, "positions of %zu", k);
+            if (k % 7 == 3) { /* asking again gives the same answer */
+                memset(buf, 0, l->tfs[k] * sizeof *buf);
+                cr_assert_eq(kz_postings_positions(&c, buf), KZ_OK);
+                cr_assert_arr_eq(buf, l->pos + v, l->tfs[k] * sizeof *buf);
+            }
         }
         v += l->tfs[k];
         cr_assert_eq(kz_postings_next(&c), KZ_OK);
@@ -433,9 +438,10 @@ Test(postings, the_encoder_rejects_bad_lists_and_leaves_the_streams_alone)
 /* Runs every operation over a possibly damaged list: each must give KZ_OK or KZ_ECORRUPT, ids
  * must only grow, and nothing may read out of bounds (ASan watches in the Sanitize build: the
  * bytes are copied to exact-size heap blocks). */
-static void exercise(const uint8_t *doc, size_t dlen, const uint8_t *pos, size_t plen, uint32_t df,
-                     int mode)
+static int exercise(const uint8_t *doc, size_t dlen, const uint8_t *pos, size_t plen, uint32_t df,
+                    int mode)
 {
+    int seen = 0;
     uint8_t *d = malloc(dlen ? dlen : 1), *p = malloc(plen ? plen : 1);
     memcpy(d, doc, dlen);
     memcpy(p, pos, plen);
@@ -443,6 +449,7 @@ static void exercise(const uint8_t *doc, size_t dlen, const uint8_t *pos, size_t
     kz_postings_cursor c;
     int rc = kz_postings_open(&c, d, dlen, p, plen, df);
     cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT);
+    seen |= rc < 0;
     if (rc == KZ_OK) {
         uint32_t prev = 0;
         int first = 1;
@@ -455,6 +462,7 @@ static void exercise(const uint8_t *doc, size_t dlen, const uint8_t *pos, size_t
             if (c.tf <= (1 << 16)) {
                 rc = kz_postings_positions(&c, buf);
                 cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT);
+                seen |= rc < 0;
             }
             if (mode == 0)
                 rc = kz_postings_next(&c);
@@ -462,14 +470,17 @@ static void exercise(const uint8_t *doc, size_t dlen, const uint8_t *pos, size_t
                 uint64_t far = (uint64_t)c.doc + 50, near = (uint64_t)c.doc + 1 + steps % 97;
                 rc = kz_postings_shallow_advance(&c, far < KZ_DOC_END ? (uint32_t)far : KZ_DOC_END);
                 cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT);
+                seen |= rc < 0;
                 rc = kz_postings_advance(&c, near < KZ_DOC_END ? (uint32_t)near : KZ_DOC_END);
             }
             cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT);
+            seen |= rc < 0;
             if (rc < 0) break;
         }
     }
     free(d);
     free(p);
+    return seen;
 }
 
 Test(postings, flipped_bytes_and_truncations_give_errors_not_crashes)
@@ -479,21 +490,55 @@ Test(postings, flipped_bytes_and_truncations_give_errors_not_crashes)
     uint8_t *doc = l.doc.data, *pos = l.posb.data;
     size_t dl = l.doc.len, pl = l.posb.len;
     uint32_t df = (uint32_t)l.n;
-    for (size_t cut = 0; cut < dl; cut++) exercise(doc, cut, pos, pl, df, (int)(cut % 2));
-    for (size_t cut = 0; cut < pl; cut++) exercise(doc, dl, pos, cut, df, (int)(cut % 2));
+    cr_assert_eq(exercise(doc, dl, pos, pl, df, 0), 0, "the undamaged list reads cleanly");
+    cr_assert_eq(exercise(doc, dl, pos, pl, df, 1), 0);
+    /* a full walk reads every byte, so every truncation is noticed */
+    for (size_t cut = 0; cut < dl; cut++)
+        cr_assert(exercise(doc, cut, pos, pl, df, 0), "doc stream cut at %zu", cut);
+    for (size_t cut = 0; cut < pl; cut++)
+        cr_assert(exercise(doc, dl, pos, cut, df, 0), "position stream cut at %zu", cut);
+    for (size_t cut = 0; cut < dl; cut += 7) exercise(doc, cut, pos, pl, df, 1);
     const uint8_t flips[] = {0x01, 0x80, 0xff, 0x10};
+    size_t detected = 0, tried = 0;
     for (size_t at = 0; at < dl; at++)
         for (size_t f = 0; f < sizeof flips; f++) {
             doc[at] ^= flips[f];
-            exercise(doc, dl, pos, pl, df, (int)(f % 2));
+            detected += (size_t)exercise(doc, dl, pos, pl, df, (int)(f % 2));
+            tried++;
             doc[at] ^= flips[f];
         }
     for (size_t at = 0; at < pl; at++) {
         pos[at] ^= 0xff;
-        exercise(doc, dl, pos, pl, df, (int)(at % 2));
+        detected += (size_t)exercise(doc, dl, pos, pl, df, (int)(at % 2));
+        tried++;
         pos[at] ^= 0xff;
     }
+    cr_log_info("damage: %zu of %zu flips detected", detected, tried);
     /* a wrong df from a damaged term dictionary */
     for (uint32_t bad = 1; bad < 700; bad += 13) exercise(doc, dl, pos, pl, bad, (int)(bad % 2));
     drop(&l);
+}
+
+Test(postings, encodings_match_the_examples_worked_by_hand_in_the_format_document)
+{
+    uint32_t docs[2] = {3, 10}, tfs[2] = {1, 2}, pos[3] = {7, 0, 4}, len[11] = {0};
+    len[3] = 12, len[10] = 9;
+    kz_buf doc = KZ_BUF_INIT, pb = KZ_BUF_INIT;
+    cr_assert_eq(kz_postings_encode(&doc, &pb, docs, tfs, pos, 2, len, NULL, NULL), KZ_OK);
+    const uint8_t want_doc[] = {0x05, 0x09, 0x03, 0x07, 0x00, 0x01}, want_pos[] = {7, 0, 4};
+    cr_assert_eq(doc.len, sizeof want_doc);
+    cr_assert_arr_eq(doc.data, want_doc, sizeof want_doc);
+    cr_assert_eq(pb.len, sizeof want_pos);
+    cr_assert_arr_eq(pb.data, want_pos, sizeof want_pos);
+
+    uint32_t ids[128], ones[128];
+    for (uint32_t i = 0; i < 128; i++) ids[i] = i, ones[i] = 1;
+    kz_buf_clear(&doc);
+    cr_assert_eq(kz_postings_encode(&doc, NULL, ids, ones, NULL, 128, NULL, NULL, NULL), KZ_OK);
+    uint8_t want[4 + 16] = {0x02, 0x00, 0x01, 0x00, 0xfe, 0xff, 0xff, 0xff};
+    memset(want + 8, 0xff, 12);
+    cr_assert_eq(doc.len, sizeof want);
+    cr_assert_arr_eq(doc.data, want, sizeof want);
+    kz_buf_free(&doc);
+    kz_buf_free(&pb);
 }
