@@ -61,9 +61,10 @@ int kz_plan_score(const kz_plan_segment *p, uint32_t doc, const double *known,
 }
 
 /* Shapes, from measurements on synthetic Zipf lists (docs/RANKING.md): a conjunction whenever
- * something is required; otherwise BMW for a single term and small k, where block bounds skip
- * whole blocks, and MaxScore for everything longer or larger, where it beat BMW 1.3-1.7 times
- * (BMW pays for sorting cursors and shallow moves at every pivot). */
+ * something is required; for a single term, BMW when k is small (block bounds skip whole
+ * blocks) and the plain exhaustive walk when it is not (little to prune, and its match count is
+ * exact); MaxScore for two terms or more, where it beat BMW 1.0-1.6 times (BMW pays for
+ * sorting cursors and shallow moves at every pivot). */
 kz_algo_fn kz_algo_choose(const kz_plan_segment *p, int algorithm, uint32_t k)
 {
     if (algorithm == KZ_ALGO_EXHAUSTIVE) return kz_algo_exhaustive;
@@ -71,6 +72,6 @@ kz_algo_fn kz_algo_choose(const kz_plan_segment *p, int algorithm, uint32_t k)
     if (p->nshould == 0) return kz_algo_exhaustive;
     if (algorithm == KZ_ALGO_MAXSCORE) return kz_algo_maxscore;
     if (algorithm == KZ_ALGO_BMW) return kz_algo_bmw;
-    if (p->nshould == 1 && k <= 10) return kz_algo_bmw;
+    if (p->nshould == 1) return k <= 10 ? kz_algo_bmw : kz_algo_exhaustive;
     return kz_algo_maxscore;
 }
