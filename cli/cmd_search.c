@@ -336,8 +336,18 @@ int kz_cmd_search(int argc, char **argv)
             return KZ_EXIT_FOUND;
         case ':':
             return kz_cli_usage_error("option %s needs a value", argv[optind - 1]);
-        default:
-            return kz_cli_usage_error("unknown option %s (see kzsearch --help)", argv[optind - 1]);
+        default: {
+            /* getopt permutes argv, so name a short option by its character. */
+            char opt[64];
+            if (optopt)
+                snprintf(opt, sizeof opt, "-%c", optopt);
+            else
+                snprintf(opt, sizeof opt, "%s", argv[optind - 1]);
+            return kz_cli_usage_error(
+                "unknown option %s (to exclude a word, quote the whole query, as in kzsearch "
+                "\"Tokayev -Putin\", or put -- before it; see kzsearch --help)",
+                opt);
+        }
         }
     }
     int color = kz_cli_color(color_when, stdout);
