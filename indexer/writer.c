@@ -350,11 +350,11 @@ static int read_whole(add_ctx *a, const char *path, uint64_t size, size_t *len)
     return rc;
 }
 
-static int index_jsonl(add_ctx *a, const char *path, const char *text, size_t len,
-                       kz_file_entry *e_unused, uint64_t size, int64_t mtime, uint64_t hash,
-                       size_t ei)
+/* Indexes a JSON Lines file: one document per line; broken lines are reported and skipped.
+ * ei is the file's registry entry. */
+static int index_jsonl(add_ctx *a, const char *path, const char *text, size_t len, uint64_t size,
+                       int64_t mtime, uint64_t hash, size_t ei)
 {
-    (void)e_unused;
     kz_writer *w = a->w;
     uint64_t lineno = 0;
     size_t at = 0;
@@ -380,6 +380,7 @@ static int index_jsonl(add_ctx *a, const char *path, const char *text, size_t le
                                      kz_segment_builder_docs(w->builder) - first));
         KZ_TRY(maybe_flush(w));
     }
+    a->report.bytes_read = a->bytes_before + len;
     return KZ_OK;
 }
 
@@ -429,7 +430,7 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
         goto report;
     }
     if (kind == KZ_SOURCE_JSONL) {
-        rc = index_jsonl(a, path, (const char *)a->data, len, e, size, mtime_ns, hash, ei);
+        rc = index_jsonl(a, path, (const char *)a->data, len, size, mtime_ns, hash, ei);
     } else {
         rc = kz_document_from_text(&a->doc, path, (const char *)a->data, len);
         if (rc == KZ_OK) {
