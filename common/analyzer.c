@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "file.h"
 #include "normalize.h"
 #include "stem.h"
 #include "t2s.h"
@@ -87,35 +88,6 @@ static void core_release(analyzer_core *c)
     free(c);
 }
 
-static int read_whole_file(const char *path, void **out, size_t *len)
-{
-    int rc = KZ_OK;
-    kz_buf b = KZ_BUF_INIT;
-    FILE *f = fopen(path, "rb");
-    *out = NULL;
-    *len = 0;
-    if (f == NULL)
-        return kz_fail_errno(errno == ENOENT ? KZ_ENOTFOUND : KZ_EIO,
-                             "cannot open the Chinese dictionary %s", path);
-    for (;;) {
-        KZ_CHECK(kz_buf_reserve(&b, 1 << 16));
-        size_t n = fread(b.data + b.len, 1, b.cap - b.len, f);
-        b.len += n;
-        if (n == 0) break;
-    }
-    if (ferror(f)) {
-        rc = kz_fail_errno(KZ_EIO, "cannot read the Chinese dictionary %s", path);
-        goto done;
-    }
-    *out = b.data;
-    *len = b.len;
-    b.data = NULL;
-done:
-    fclose(f);
-    kz_buf_free(&b);
-    return rc;
-}
-
 static int core_new(analyzer_core **out, const kz_analyzer_options *opts, const void *blob,
                     size_t len, int have_blob)
 {
@@ -142,7 +114,11 @@ static int core_new(analyzer_core **out, const kz_analyzer_options *opts, const 
     if (have_blob) {
         KZ_CHECK(kz_zhdict_open(&c->dict, blob, len)); /* borrowed: see analyzer_internal.h */
     } else if (opts->zh_dict != NULL) {
-        KZ_CHECK(read_whole_file(opts->zh_dict, &c->dict_blob, &len));
+        /* Compiled dictionaries are a few MB; 1 GiB bounds a wrong path to a huge file. */
+        uint8_t *blob_bytes;
+        KZ_CHECK(kz_file_read_all(opts->zh_dict, (size_t)1 << 30, "Chinese dictionary", &blob_bytes,
+                                  &len));
+        c->dict_blob = blob_bytes;
         rc = kz_zhdict_open(&c->dict, c->dict_blob, len);
         if (rc < 0) {
             kz_fail_context(rc, "Chinese dictionary %s", opts->zh_dict);

@@ -6,14 +6,11 @@
 #include "deletes.h"
 
 #include "error.h"
+#include "file.h"
 #include "segment_format.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 static size_t words_for(uint32_t npassages)
@@ -259,38 +256,16 @@ static int decode(kz_deletes *d, const uint8_t *p, size_t len, uint64_t segment_
 int kz_deletes_read(kz_deletes *d, const char *path, uint64_t segment_id, uint32_t npassages)
 {
     memset(d, 0, sizeof *d);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return kz_fail_errno(errno == ENOENT ? KZ_ENOTFOUND : KZ_EIO, "cannot open %s", path);
-    struct stat st;
-    int rc = KZ_OK;
-    uint8_t *data = NULL;
-    if (fstat(fd, &st) != 0) {
-        rc = kz_fail_errno(KZ_EIO, "cannot stat %s", path);
-        goto done;
-    }
-    size_t len = (size_t)st.st_size;
-    data = malloc(len ? len : 1);
-    if (data == NULL) {
-        rc = KZ_ENOMEM_FAIL();
-        goto done;
-    }
-    for (size_t got = 0; got < len;) {
-        ssize_t r = read(fd, data + got, len - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-            rc = kz_fail_errno(KZ_EIO, "cannot read %s", path);
-            goto done;
-        }
-        got += (size_t)r;
-    }
-    rc = decode(d, data, len, segment_id, npassages);
+    uint8_t *data;
+    size_t len;
+    /* A deletion file is at most the bitset plus the statistics of every term: a few bytes a
+       passage, well below 1 GiB for any segment. */
+    KZ_TRY(kz_file_read_all(path, (size_t)1 << 30, "deletion file", &data, &len));
+    int rc = decode(d, data, len, segment_id, npassages);
     if (rc < 0) {
         kz_deletes_free(d);
         kz_fail_context(rc, "%s", path);
     }
-done:
-    close(fd);
     free(data);
     return rc;
 }

@@ -6,16 +6,13 @@
 #include "manifest.h"
 
 #include "error.h"
+#include "file.h"
 #include "segment_format.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #define HEADER_BYTES 40
@@ -83,43 +80,15 @@ int kz_manifest_read(kz_manifest *m, const char *dir)
     memset(m, 0, sizeof *m);
     char *path = kz_path_join(dir, KZ_MANIFEST_NAME);
     if (path == NULL) return KZ_ENOMEM;
-    int rc = KZ_OK;
-    uint8_t *data = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = errno == ENOENT ? kz_fail(KZ_ENOTFOUND, "no index at %s", dir)
-                             : kz_fail_errno(KZ_EIO, "cannot open %s", path);
-        goto done;
+    uint8_t *data;
+    size_t len;
+    int rc = kz_file_read_all(path, HEADER_BYTES + (size_t)MAX_SEGMENTS * ENTRY_BYTES + 8,
+                              "manifest", &data, &len);
+    if (rc == KZ_ENOTFOUND) rc = kz_fail(KZ_ENOTFOUND, "no index at %s", dir);
+    if (rc == KZ_OK) {
+        rc = kz_manifest_decode(m, data, len);
+        if (rc < 0) kz_fail_context(rc, "%s", path);
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        rc = kz_fail_errno(KZ_EIO, "cannot stat %s", path);
-        goto done;
-    }
-    size_t len = (size_t)st.st_size;
-    if (len > HEADER_BYTES + (size_t)MAX_SEGMENTS * ENTRY_BYTES + 8) {
-        rc = kz_fail(KZ_ECORRUPT, "%s is too large to be a manifest", path);
-        goto done;
-    }
-    data = malloc(len ? len : 1);
-    if (data == NULL) {
-        rc = KZ_ENOMEM_FAIL();
-        goto done;
-    }
-    size_t got = 0;
-    while (got < len) {
-        ssize_t r = read(fd, data + got, len - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-            rc = kz_fail_errno(KZ_EIO, "cannot read %s", path);
-            goto done;
-        }
-        got += (size_t)r;
-    }
-    rc = kz_manifest_decode(m, data, len);
-    if (rc < 0) kz_fail_context(rc, "%s", path);
-done:
-    if (fd >= 0) close(fd);
     free(data);
     free(path);
     return rc;
