@@ -49,8 +49,26 @@ int main(int argc, char **argv)
         printf("kzsearch %s\n", kz_version());
         return KZ_EXIT_FOUND;
     }
-    for (const command *c = commands; c->name != NULL; c++)
-        if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
-    /* Not a command: the arguments are a search (with its options). */
+    /* The command is the first word that is not an option or an option's value, so that
+     * `kzsearch --index DIR stats` works; its options may come before or after it. */
+    static const char *const with_value[] = {
+        "--index", "-k", "--top", "--offset", "--algorithm", "--k1", "--b", "--memory", NULL};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) break;
+        if (a[0] == '-' && a[1] != '\0') {
+            for (int k = 0; with_value[k]; k++)
+                if (strcmp(a, with_value[k]) == 0) i++;
+            continue;
+        }
+        for (const command *c = commands; c->name != NULL; c++) {
+            if (strcmp(a, c->name) != 0) continue;
+            /* argv without the command word, the command name in its place as argv[0] */
+            memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+            argv[1] = argv[0];
+            return c->run(argc - 1, argv + 1);
+        }
+        break; /* the first word is a query word: search */
+    }
     return kz_cmd_search(argc, argv);
 }

@@ -92,12 +92,21 @@ static int read_meta(kz_segment *seg)
     }
     if (total != seg->total_len) return corrupt(seg, "passage lengths do not add up");
 
-    const kz_section *d = &seg->sections[KZ_SEC_DOCS];
-    uint64_t index_bytes = ((uint64_t)seg->ndocs + 1) * 8;
-    if (d->length < index_bytes) return corrupt(seg, "document table too short");
-    seg->doc_offsets = section(seg, KZ_SEC_DOCS);
-    seg->doc_records = seg->doc_offsets + index_bytes;
-    seg->doc_records_len = d->length - index_bytes;
+    if (seg->sections[KZ_SEC_DOC_STARTS].length != ((uint64_t)seg->ndocs + 1) * 4)
+        return corrupt(seg, "DOC_STARTS size does not match the document count");
+    seg->doc_starts = section(seg, KZ_SEC_DOC_STARTS);
+    if (kz_load_u32le(seg->doc_starts) != 0 ||
+        kz_load_u32le(seg->doc_starts + 4 * (size_t)seg->ndocs) != seg->npassages)
+        return corrupt(seg, "documents do not cover the passages");
+    seg->sources = section(seg, KZ_SEC_SOURCES);
+    seg->sources_len = seg->sections[KZ_SEC_SOURCES].length;
+    if (seg->sources_len < 8) return corrupt(seg, "SOURCES too short");
+    seg->nsources = kz_load_u32le(seg->sources);
+    if (((uint64_t)seg->nsources + 1) * 8 > seg->sources_len - 8)
+        return corrupt(seg, "SOURCES index out of bounds");
+    if (kz_store_open(&seg->docs, section(seg, KZ_SEC_DOCS), seg->sections[KZ_SEC_DOCS].length) < 0)
+        return kz_fail_context(KZ_ECORRUPT, "segment %s: document records", seg->path);
+    if (seg->docs.nrecords != seg->ndocs) return corrupt(seg, "document record count mismatch");
 
     seg->postings = section(seg, KZ_SEC_POSTINGS);
     seg->postings_len = seg->sections[KZ_SEC_POSTINGS].length;
@@ -181,84 +190,95 @@ static int read_str(const uint8_t **p, const uint8_t *end, const char **s, size_
     return KZ_OK;
 }
 
-int kz_doc_entry_decode(const uint8_t *p, size_t len, kz_doc_entry *out)
-{
-    const uint8_t *end = p + len;
-    uint64_t first, n, size, mtime;
-    KZ_TRY(kz_read_varint(&p, end, &first));
-    KZ_TRY(kz_read_varint(&p, end, &n));
-    KZ_TRY(kz_read_varint(&p, end, &size));
-    KZ_TRY(kz_read_varint(&p, end, &mtime));
-    if (end - p < 8) return kz_fail(KZ_ECORRUPT, "document record too short");
-    out->content_hash = kz_load_u64le(p);
-    p += 8;
-    if (first > UINT32_MAX || n > UINT32_MAX)
-        return kz_fail(KZ_ECORRUPT, "document passage range too large");
-    out->first_passage = (uint32_t)first;
-    out->npassages = (uint32_t)n;
-    out->size = size;
-    out->mtime_ns = (int64_t)(mtime >> 1) ^ -(int64_t)(mtime & 1); /* zigzag */
-    KZ_TRY(read_str(&p, end, &out->name, &out->name_len));
-    KZ_TRY(read_str(&p, end, &out->source, &out->source_len));
-    KZ_TRY(read_str(&p, end, &out->title, &out->title_len));
-    KZ_TRY(read_str(&p, end, &out->date, &out->date_len));
-    KZ_TRY(read_str(&p, end, &out->lang, &out->lang_len));
-    KZ_TRY(read_str(&p, end, &out->meta, &out->meta_len));
-    return KZ_OK;
-}
-
 static int append_str(kz_buf *out, const char *s, size_t len)
 {
     KZ_TRY(kz_buf_append_varint(out, len));
     return kz_buf_append(out, s, len);
 }
 
-int kz_doc_entry_encode(kz_buf *out, const kz_doc_entry *d)
+int kz_doc_record_encode(kz_buf *out, uint32_t source, const kz_doc_entry *d)
 {
-    uint64_t zz = ((uint64_t)d->mtime_ns << 1) ^ (uint64_t)(d->mtime_ns >> 63);
-    KZ_TRY(kz_buf_append_varint(out, d->first_passage));
-    KZ_TRY(kz_buf_append_varint(out, d->npassages));
-    KZ_TRY(kz_buf_append_varint(out, d->size));
-    KZ_TRY(kz_buf_append_varint(out, zz));
-    KZ_TRY(kz_buf_append_u64le(out, d->content_hash));
+    KZ_TRY(kz_buf_append_varint(out, source));
     KZ_TRY(append_str(out, d->name, d->name_len));
-    KZ_TRY(append_str(out, d->source, d->source_len));
     KZ_TRY(append_str(out, d->title, d->title_len));
     KZ_TRY(append_str(out, d->date, d->date_len));
     KZ_TRY(append_str(out, d->lang, d->lang_len));
     return append_str(out, d->meta, d->meta_len);
 }
 
-int kz_segment_doc(const kz_segment *seg, uint32_t doc, kz_doc_entry *out)
+int kz_source_record_encode(kz_buf *out, const kz_doc_entry *d)
+{
+    uint64_t zz = ((uint64_t)d->mtime_ns << 1) ^ (uint64_t)(d->mtime_ns >> 63);
+    KZ_TRY(append_str(out, d->source, d->source_len));
+    KZ_TRY(kz_buf_append_varint(out, d->size));
+    KZ_TRY(kz_buf_append_varint(out, zz));
+    return kz_buf_append_u64le(out, d->content_hash);
+}
+
+/* Fills the source fields of out from source record i. */
+static int read_source(const kz_segment *seg, uint64_t i, kz_doc_entry *out)
+{
+    if (i >= seg->nsources) return corrupt(seg, "document names a source that does not exist");
+    const uint8_t *index = seg->sources + 8;
+    const uint8_t *records = index + ((size_t)seg->nsources + 1) * 8;
+    uint64_t room = seg->sources_len - (uint64_t)(records - seg->sources);
+    uint64_t a = kz_load_u64le(index + 8 * i), b = kz_load_u64le(index + 8 * (i + 1));
+    if (a > b || b > room) return corrupt(seg, "source table offsets");
+    const uint8_t *p = records + a, *end = records + b;
+    uint64_t mtime;
+    if (read_str(&p, end, &out->source, &out->source_len) < 0 ||
+        kz_read_varint(&p, end, &out->size) < 0 || kz_read_varint(&p, end, &mtime) < 0 ||
+        end - p != 8)
+        return corrupt(seg, "source record");
+    out->mtime_ns = (int64_t)(mtime >> 1) ^ -(int64_t)(mtime & 1); /* zigzag */
+    out->content_hash = kz_load_u64le(p);
+    return KZ_OK;
+}
+
+int kz_segment_doc_range(const kz_segment *seg, uint32_t doc, uint32_t *first, uint32_t *n)
 {
     if (doc >= seg->ndocs) return corrupt(seg, "document ordinal out of range");
-    uint64_t a = kz_load_u64le(seg->doc_offsets + 8 * (size_t)doc);
-    uint64_t b = kz_load_u64le(seg->doc_offsets + 8 * ((size_t)doc + 1));
-    if (a > b || b > seg->doc_records_len) return corrupt(seg, "document table offsets");
-    if (kz_doc_entry_decode(seg->doc_records + a, (size_t)(b - a), out) < 0)
-        return kz_fail_context(KZ_ECORRUPT, "segment %s document %u", seg->path, doc);
-    if ((uint64_t)out->first_passage + out->npassages > seg->npassages)
-        return corrupt(seg, "document passage range out of bounds");
+    uint32_t a = kz_load_u32le(seg->doc_starts + 4 * (size_t)doc);
+    uint32_t b = kz_load_u32le(seg->doc_starts + 4 * ((size_t)doc + 1));
+    if (a > b || b > seg->npassages) return corrupt(seg, "document passage range");
+    *first = a;
+    *n = b - a;
     return KZ_OK;
+}
+
+int kz_segment_doc(const kz_segment *seg, kz_store_reader *r, uint32_t doc, kz_doc_entry *out)
+{
+    KZ_TRY(kz_segment_doc_range(seg, doc, &out->first_passage, &out->npassages));
+    const uint8_t *p, *end;
+    size_t len;
+    int rc = kz_store_reader_get(r, doc, &p, &len);
+    if (rc < 0) return kz_fail_context(rc, "segment %s document %u", seg->path, doc);
+    end = p + len;
+    uint64_t source;
+    if (kz_read_varint(&p, end, &source) < 0 || read_str(&p, end, &out->name, &out->name_len) < 0 ||
+        read_str(&p, end, &out->title, &out->title_len) < 0 ||
+        read_str(&p, end, &out->date, &out->date_len) < 0 ||
+        read_str(&p, end, &out->lang, &out->lang_len) < 0 ||
+        read_str(&p, end, &out->meta, &out->meta_len) < 0 || p != end)
+        return corrupt(seg, "document record");
+    return read_source(seg, source, out);
 }
 
 int kz_segment_passage_doc(const kz_segment *seg, uint32_t passage, uint32_t *doc)
 {
     if (passage >= seg->npassages || seg->ndocs == 0) return corrupt(seg, "passage out of range");
-    /* The largest document whose first passage is <= passage. */
+    /* The last document whose first passage is <= passage. */
     uint32_t lo = 0, hi = seg->ndocs;
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        kz_doc_entry e;
-        KZ_TRY(kz_segment_doc(seg, mid, &e));
-        if (e.first_passage <= passage)
+        if (kz_load_u32le(seg->doc_starts + 4 * (size_t)mid) <= passage)
             lo = mid;
         else
             hi = mid;
     }
-    kz_doc_entry e;
-    KZ_TRY(kz_segment_doc(seg, lo, &e));
-    if (passage < e.first_passage || passage - e.first_passage >= e.npassages)
+    uint32_t first, n;
+    KZ_TRY(kz_segment_doc_range(seg, lo, &first, &n));
+    if (passage < first || passage - first >= n)
         return corrupt(seg, "passage belongs to no document");
     *doc = lo;
     return KZ_OK;
@@ -273,11 +293,14 @@ int kz_passage_record_encode(kz_buf *out, const kz_passage_record *rec)
     return kz_buf_append(out, rec->text, rec->text_len);
 }
 
-int kz_segment_passage(const kz_segment *seg, uint32_t passage, kz_buf *buf, kz_passage_record *out)
+int kz_segment_passage(const kz_segment *seg, kz_store_reader *r, uint32_t passage,
+                       kz_passage_record *out)
 {
-    int rc = kz_store_get(&seg->store, passage, buf);
+    const uint8_t *p, *end;
+    size_t len;
+    int rc = kz_store_reader_get(r, passage, &p, &len);
     if (rc < 0) return kz_fail_context(rc, "segment %s passage %u", seg->path, passage);
-    const uint8_t *p = buf->data, *end = buf->data + buf->len;
+    end = p + len;
     uint64_t doc, line, start, stop;
     if (kz_read_varint(&p, end, &doc) < 0 || kz_read_varint(&p, end, &line) < 0 ||
         kz_read_varint(&p, end, &start) < 0 || kz_read_varint(&p, end, &stop) < 0 ||
@@ -348,29 +371,32 @@ static int verify_postings(const kz_segment *seg)
 
 int kz_segment_verify(const kz_segment *seg)
 {
-    static const char *names[KZ_SEC_COUNT] = {"",          "META",    "TERMS", "POSTINGS",
-                                              "POSITIONS", "LENGTHS", "DOCS",  "STORE"};
+    static const char *names[KZ_SEC_COUNT] = {"",        "META", "TERMS", "POSTINGS",   "POSITIONS",
+                                              "LENGTHS", "DOCS", "STORE", "DOC_STARTS", "SOURCES"};
     for (int k = 1; k < KZ_SEC_COUNT; k++) {
         const kz_section *s = &seg->sections[k];
         if (XXH3_64bits(seg->map + s->offset, s->length) != s->checksum)
             return kz_fail(KZ_ECORRUPT, "segment %s: checksum mismatch in section %s", seg->path,
                            names[k]);
     }
-    uint32_t next_passage = 0;
-    for (uint32_t d = 0; d < seg->ndocs; d++) {
+    kz_store_reader docs;
+    kz_segment_doc_reader(seg, &docs);
+    int drc = KZ_OK;
+    for (uint32_t d = 0; d < seg->ndocs && drc == KZ_OK; d++) {
         kz_doc_entry e;
-        KZ_TRY(kz_segment_doc(seg, d, &e));
-        if (e.first_passage != next_passage) return corrupt(seg, "documents not contiguous");
-        next_passage += e.npassages;
+        drc = kz_segment_doc(seg, &docs, d, &e);
+        if (drc == KZ_OK && e.npassages == 0) drc = corrupt(seg, "a document without passages");
     }
-    if (next_passage != seg->npassages) return corrupt(seg, "documents do not cover passages");
-    kz_buf buf = KZ_BUF_INIT;
+    kz_store_reader_free(&docs);
+    KZ_TRY(drc);
+    kz_store_reader passages;
+    kz_segment_passage_reader(seg, &passages);
     int rc = KZ_OK;
     for (uint32_t p = 0; p < seg->npassages && rc == KZ_OK; p++) {
         kz_passage_record r;
-        rc = kz_segment_passage(seg, p, &buf, &r);
+        rc = kz_segment_passage(seg, &passages, p, &r);
     }
-    kz_buf_free(&buf);
+    kz_store_reader_free(&passages);
     KZ_TRY(rc);
     if (kz_termdict_verify(&seg->terms) < 0)
         return kz_fail_context(KZ_ECORRUPT, "segment %s: term dictionary", seg->path);

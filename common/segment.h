@@ -39,16 +39,18 @@ typedef struct kz_segment {
     kz_store store;
     const uint8_t *postings, *positions; /* section starts */
     uint64_t postings_len, positions_len;
-    const uint8_t *doc_offsets; /* ndocs + 1 u64 offsets into doc_records */
-    const uint8_t *doc_records;
-    uint64_t doc_records_len;
+    kz_store docs;             /* document records */
+    const uint8_t *doc_starts; /* ndocs + 1 u32: first passage of each document, then P */
+    const uint8_t *sources;    /* the SOURCES section */
+    uint64_t sources_len;
+    uint32_t nsources;
 } kz_segment;
 
-/* A document's entry in the document table; strings borrow the mapping and are NOT
- * NUL-terminated (use the lengths). */
+/* A document's entry in the document table. Strings borrow the reader (or the mapping) they
+ * were read through and are NOT NUL-terminated (use the lengths). */
 typedef struct kz_doc_entry {
     uint32_t first_passage, npassages;
-    uint64_t size;         /* source file size (0 for texts added directly) */
+    uint64_t size;         /* source file size (the text's for texts added directly) */
     int64_t mtime_ns;      /* source file modification time */
     uint64_t content_hash; /* XXH3-64 of the source bytes */
     const char *name;      /* document name: file path, or a JSON Lines document's id */
@@ -76,24 +78,41 @@ void kz_segment_close(kz_segment *seg);
  * with a message naming the section. */
 int kz_segment_verify(const kz_segment *seg);
 
-/* Reads document ordinal doc. KZ_OK or KZ_ECORRUPT. */
-int kz_segment_doc(const kz_segment *seg, uint32_t doc, kz_doc_entry *out);
+/* Document records are compressed in blocks: read them through a kz_store_reader made by
+ * kz_segment_doc_reader (one per thread; reading documents in order decompresses each block
+ * once). Reads document ordinal doc; strings point into the reader until its next use.
+ * KZ_OK or KZ_ECORRUPT. */
+static inline void kz_segment_doc_reader(const kz_segment *seg, kz_store_reader *r)
+{
+    kz_store_reader_init(r, &seg->docs);
+}
+int kz_segment_doc(const kz_segment *seg, kz_store_reader *r, uint32_t doc, kz_doc_entry *out);
 
-/* The document ordinal owning passage (binary search over first passages). */
+/* The passages of document doc, without reading its record. KZ_OK or KZ_ECORRUPT. */
+int kz_segment_doc_range(const kz_segment *seg, uint32_t doc, uint32_t *first, uint32_t *n);
+
+/* The document ordinal owning passage (binary search over the first passages). */
 int kz_segment_passage_doc(const kz_segment *seg, uint32_t passage, uint32_t *doc);
 
-/* Reads stored passage `passage` into buf and decodes it into *out (text points into buf). */
-int kz_segment_passage(const kz_segment *seg, uint32_t passage, kz_buf *buf,
+/* Stored passages are compressed in blocks: read them through a kz_store_reader made by
+ * kz_segment_passage_reader (one per thread). Reads passage `passage` and decodes it into *out;
+ * text points into the reader until its next use. */
+static inline void kz_segment_passage_reader(const kz_segment *seg, kz_store_reader *r)
+{
+    kz_store_reader_init(r, &seg->store);
+}
+int kz_segment_passage(const kz_segment *seg, kz_store_reader *r, uint32_t passage,
                        kz_passage_record *out);
 
 /* The footer's checksum: XXH3-64 of the section table seeded with XXH3-64 of the header. */
 uint64_t kz_segment_table_checksum(const uint8_t *header, const uint8_t *table, size_t table_bytes);
 
-/* Decodes a document record (used by the reader and by the writer's tests). */
-int kz_doc_entry_decode(const uint8_t *p, size_t len, kz_doc_entry *out);
-
-/* Appends an encoded document record (the inverse of kz_doc_entry_decode). */
-int kz_doc_entry_encode(kz_buf *out, const kz_doc_entry *doc);
+/* Document records and source records, the inverse pairs of the writer's encoders
+ * (indexer/doc_table.c). A document record is: varint source index, then name, title, date,
+ * lang, metadata, each as varint length + bytes. A source record: path (varint length + bytes),
+ * varint size, varint zigzag mtime, u64 content hash. */
+int kz_doc_record_encode(kz_buf *out, uint32_t source, const kz_doc_entry *doc);
+int kz_source_record_encode(kz_buf *out, const kz_doc_entry *doc);
 
 /* Appends an encoded passage record header + text (inverse of the decoding in
  * kz_segment_passage). */

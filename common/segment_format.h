@@ -22,14 +22,16 @@
 
 /* Section kinds. A segment has each exactly once, in this order. */
 enum kz_section_kind {
-    KZ_SEC_META = 1,      /* segment statistics (fixed fields) */
-    KZ_SEC_TERMS = 2,     /* term dictionary (common/termdict.h) */
-    KZ_SEC_POSTINGS = 3,  /* doc streams of the posting lists (common/postings.h) */
-    KZ_SEC_POSITIONS = 4, /* position streams */
-    KZ_SEC_LENGTHS = 5,   /* passage lengths in tokens: u16 or u32 each (width in META) */
-    KZ_SEC_DOCS = 6,      /* document table: offsets (u64 each) then records */
-    KZ_SEC_STORE = 7,     /* stored passages (common/store.h) */
-    KZ_SEC_COUNT = 8      /* one past the last kind */
+    KZ_SEC_META = 1,       /* segment statistics (fixed fields) */
+    KZ_SEC_TERMS = 2,      /* term dictionary (common/termdict.h) */
+    KZ_SEC_POSTINGS = 3,   /* doc streams of the posting lists (common/postings.h) */
+    KZ_SEC_POSITIONS = 4,  /* position streams */
+    KZ_SEC_LENGTHS = 5,    /* passage lengths in tokens: u16 or u32 each (width in META) */
+    KZ_SEC_DOCS = 6,       /* document records, compressed (a common/store.h store) */
+    KZ_SEC_STORE = 7,      /* stored passages (common/store.h) */
+    KZ_SEC_DOC_STARTS = 8, /* u32 first passage of each document, then the passage count */
+    KZ_SEC_SOURCES = 9,    /* the files the documents came from, each stored once */
+    KZ_SEC_COUNT = 10      /* one past the last kind */
 };
 
 /* META section: fixed little-endian fields at these offsets. */

@@ -253,11 +253,9 @@ static int decode_block(const uint8_t *src, size_t src_len, uint64_t count, kz_b
     return KZ_OK;
 }
 
-int kz_store_get(const kz_store *s, uint64_t id, kz_buf *out)
+/* The block that holds record id (< nrecords). */
+static uint64_t find_block(const kz_store *s, uint64_t id)
 {
-    if (id >= s->nrecords)
-        return kz_fail(KZ_ENOTFOUND, "stored passage %llu does not exist (the segment has %llu)",
-                       (unsigned long long)id, (unsigned long long)s->nrecords);
     const uint8_t *ix = s->data + s->index_off;
     uint64_t lo = 0, hi = s->nblocks; /* block lo starts at or before id; blocks >= hi after */
     while (hi - lo > 1) {
@@ -267,6 +265,19 @@ int kz_store_get(const kz_store *s, uint64_t id, kz_buf *out)
         else
             hi = mid;
     }
+    return lo;
+}
+
+static int missing(const kz_store *s, uint64_t id)
+{
+    return kz_fail(KZ_ENOTFOUND, "stored record %llu does not exist (there are %llu)",
+                   (unsigned long long)id, (unsigned long long)s->nrecords);
+}
+
+int kz_store_get(const kz_store *s, uint64_t id, kz_buf *out)
+{
+    if (id >= s->nrecords) return missing(s, id);
+    uint64_t lo = find_block(s, id);
     uint64_t first = 0, count = 0;
     const uint8_t *src = NULL, *records = NULL;
     size_t src_len = 0;
@@ -283,6 +294,56 @@ int kz_store_get(const kz_store *s, uint64_t id, kz_buf *out)
     }
     memmove(out->data, records + before, (size_t)len);
     out->len = (size_t)len;
+    return KZ_OK;
+}
+
+void kz_store_reader_init(kz_store_reader *r, const kz_store *s)
+{
+    memset(r, 0, sizeof *r);
+    r->s = s;
+}
+
+void kz_store_reader_free(kz_store_reader *r)
+{
+    kz_buf_free(&r->block);
+    free(r->offsets);
+    memset(r, 0, sizeof *r);
+}
+
+int kz_store_reader_get(kz_store_reader *r, uint64_t id, const uint8_t **rec, size_t *len)
+{
+    const kz_store *s = r->s;
+    if (id >= s->nrecords) return missing(s, id);
+    if (r->count == 0 || id < r->first || id - r->first >= r->count) {
+        uint64_t first = 0, count = 0;
+        const uint8_t *src = NULL, *records = NULL;
+        size_t src_len = 0;
+        r->count = 0;
+        KZ_TRY(block_entry(s, find_block(s, id), &first, &count, &src, &src_len));
+        if (id < first || id - first >= count) return corrupt("block index out of order");
+        KZ_TRY(decode_block(src, src_len, count, &r->block, &records));
+        if (count + 1 > r->offsets_cap) {
+            size_t *grown = realloc(r->offsets, (size_t)(count + 1) * sizeof *grown);
+            if (grown == NULL) return KZ_ENOMEM_FAIL();
+            r->offsets = grown;
+            r->offsets_cap = (size_t)count + 1;
+        }
+        /* decode_block checked that the lengths add up to the block. */
+        const uint8_t *p = r->block.data;
+        size_t at = (size_t)(records - r->block.data);
+        for (uint64_t i = 0; i < count; i++) {
+            uint64_t l;
+            KZ_TRY(kz_read_varint(&p, records, &l));
+            r->offsets[i] = at;
+            at += (size_t)l;
+        }
+        r->offsets[count] = at;
+        r->first = first;
+        r->count = count;
+    }
+    uint64_t i = id - r->first;
+    *rec = r->block.data + r->offsets[i];
+    *len = r->offsets[i + 1] - r->offsets[i];
     return KZ_OK;
 }
 

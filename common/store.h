@@ -47,4 +47,20 @@ int kz_store_get(const kz_store *s, uint64_t id, kz_buf *out);
  * Reads and decompresses the whole store (for kz_index_check). KZ_OK, KZ_ECORRUPT or KZ_ENOMEM. */
 int kz_store_verify(const kz_store *s);
 
+/* Reads records keeping the last decompressed block, so that reading records in order costs
+ * one decompression per block. Owned by one thread; valid while the store is. */
+typedef struct kz_store_reader {
+    const kz_store *s;
+    kz_buf block;    /* the decompressed block */
+    size_t *offsets; /* byte offset of each record of the block in `block`, plus the end */
+    size_t offsets_cap;
+    uint64_t first, count; /* the records the block holds (count 0: none yet) */
+} kz_store_reader;
+
+void kz_store_reader_init(kz_store_reader *r, const kz_store *s);
+/* *rec points into the reader (valid until its next call). KZ_OK, KZ_ENOTFOUND, KZ_ECORRUPT,
+ * KZ_ENOMEM. */
+int kz_store_reader_get(kz_store_reader *r, uint64_t id, const uint8_t **rec, size_t *len);
+void kz_store_reader_free(kz_store_reader *r);
+
 #endif

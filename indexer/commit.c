@@ -138,23 +138,24 @@ int kz_writer_delete_doc(kz_writer *w, uint32_t seg, uint32_t doc)
 {
     kz_writer_segment *ws = &w->segs[seg];
     if (ws->dels.bits == NULL) KZ_TRY(kz_deletes_init(&ws->dels, ws->seg->npassages, NULL));
-    kz_doc_entry e;
-    KZ_TRY(kz_segment_doc(ws->seg, doc, &e));
-    kz_buf record = KZ_BUF_INIT;
+    uint32_t first, n;
+    KZ_TRY(kz_segment_doc_range(ws->seg, doc, &first, &n));
+    kz_store_reader passages;
+    kz_segment_passage_reader(ws->seg, &passages);
     count_ctx c = {KZ_BUF_INIT, KZ_BUF_INIT};
     int rc = KZ_OK;
-    for (uint32_t p = e.first_passage; p < e.first_passage + e.npassages; p++) {
+    for (uint32_t p = first; p < first + n; p++) {
         int fresh;
         KZ_CHECK(fresh = kz_deletes_mark(&ws->dels, p, ws->seg->lengths[p]));
         if (!fresh) continue;
         kz_passage_record r;
-        KZ_CHECK(kz_segment_passage(ws->seg, p, &record, &r));
+        KZ_CHECK(kz_segment_passage(ws->seg, &passages, p, &r));
         KZ_CHECK(count_passage_terms(w, &ws->dels, r.text, r.text_len, &c));
     }
     ws->dels_dirty = 1;
     w->dirty = 1;
 done:
-    kz_buf_free(&record);
+    kz_store_reader_free(&passages);
     kz_buf_free(&c.terms);
     kz_buf_free(&c.tokens);
     return rc;

@@ -1,8 +1,15 @@
 /* inverter.c - in-memory inversion (see inverter.h).
  *
- * The term table is open addressing with linear probing on XXH3-64 of the term, at most half
- * full, holding term ids; term bytes live in one arena. Per term: its posting stream (kz_buf),
- * the last passage that has it, df and cf. */
+ * Term table: open addressing with linear probing, at most half full; a slot holds 32 bits of
+ * the term's XXH3 and its id + 1, so a probe that meets another term is usually decided
+ * without touching that term's entry. Term bytes live in one arena.
+ *
+ * Streams are written as tokens arrive, with no per-passage sort: the first token of a term in
+ * a passage starts a posting (a 0 closing the term's previous posting, then the passage-id gap);
+ * every token appends its position as (position - previous position of the term in the
+ * passage), the first one as position + 1, so every position code is >= 1 and 0 can close a
+ * posting. Tokens arrive in non-decreasing position order (kz_analyze's contract); a term seen
+ * twice at one position (search-mode alternatives) counts once. */
 #include "inverter.h"
 
 #include "error.h"
@@ -13,28 +20,24 @@
 #include <xxhash.h>
 
 typedef struct term_entry {
-    uint64_t hash;
-    size_t off; /* term bytes in the arena */
+    uint32_t off; /* term bytes in the arena */
     uint32_t len;
-    uint32_t last_doc; /* last passage appended, for the gap */
+    uint32_t last_doc; /* passage of the open posting (valid when df > 0) */
+    uint32_t last_pos; /* last position written in the open posting */
     uint32_t df;
-    kz_buf stream; /* varints: doc gap (first: doc + 1), tf, position gaps */
+    uint32_t hash; /* low 32 bits of XXH3, for rehashing */
+    kz_buf stream;
 } term_entry;
-
-typedef struct pending {
-    uint32_t term;
-    uint32_t position;
-} pending;
 
 struct kz_inverter {
     term_entry *terms;
     uint32_t nterms, terms_cap;
-    uint32_t *slots; /* term id + 1, 0 = empty */
+    uint64_t *slots; /* (hash32 << 32) | (id + 1); 0 = empty */
     uint32_t nslots; /* power of two */
     kz_buf arena;
-    pending *cur;
-    size_t ncur, cur_cap;
-    uint32_t npassages;
+    uint32_t npassages;  /* passages ended; the current passage's id */
+    uint32_t cur_maxpos; /* largest position of the current passage */
+    int cur_tokens;      /* the current passage has tokens */
     size_t stream_bytes;
 };
 
@@ -58,8 +61,9 @@ void kz_inverter_reset(kz_inverter *inv)
     inv->nterms = 0;
     memset(inv->slots, 0, inv->nslots * sizeof *inv->slots);
     kz_buf_clear(&inv->arena);
-    inv->ncur = 0;
     inv->npassages = 0;
+    inv->cur_maxpos = 0;
+    inv->cur_tokens = 0;
     inv->stream_bytes = 0;
 }
 
@@ -70,19 +74,19 @@ void kz_inverter_free(kz_inverter *inv)
     free(inv->terms);
     free(inv->slots);
     kz_buf_free(&inv->arena);
-    free(inv->cur);
     free(inv);
 }
 
 static int grow_slots(kz_inverter *inv)
 {
     uint32_t n = inv->nslots * 2;
-    uint32_t *slots = calloc(n, sizeof *slots);
+    uint64_t *slots = calloc(n, sizeof *slots);
     if (slots == NULL) return KZ_ENOMEM_FAIL();
     for (uint32_t t = 0; t < inv->nterms; t++) {
-        uint32_t i = (uint32_t)inv->terms[t].hash & (n - 1);
+        uint32_t h = inv->terms[t].hash;
+        uint32_t i = h & (n - 1);
         while (slots[i]) i = (i + 1) & (n - 1);
-        slots[i] = t + 1;
+        slots[i] = ((uint64_t)h << 32) | (t + 1);
     }
     free(inv->slots);
     inv->slots = slots;
@@ -90,12 +94,12 @@ static int grow_slots(kz_inverter *inv)
     return KZ_OK;
 }
 
-static int intern(kz_inverter *inv, const char *term, size_t len, uint32_t *id)
+static int intern(kz_inverter *inv, const char *term, size_t len, term_entry **out)
 {
-    uint64_t h = XXH3_64bits(term, len);
+    uint32_t h = (uint32_t)XXH3_64bits(term, len);
     uint32_t mask = inv->nslots - 1;
-    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-        uint32_t s = inv->slots[i];
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+        uint64_t s = inv->slots[i];
         if (s == 0) {
             if (inv->nterms == inv->terms_cap) {
                 uint32_t cap = inv->terms_cap ? inv->terms_cap * 2 : 1024;
@@ -104,20 +108,23 @@ static int intern(kz_inverter *inv, const char *term, size_t len, uint32_t *id)
                 inv->terms = t;
                 inv->terms_cap = cap;
             }
+            if (inv->arena.len > UINT32_MAX - len)
+                return kz_fail(KZ_ENOMEM, "too many distinct terms in one segment");
             term_entry *e = &inv->terms[inv->nterms];
             memset(e, 0, sizeof *e);
             e->hash = h;
-            e->off = inv->arena.len;
+            e->off = (uint32_t)inv->arena.len;
             e->len = (uint32_t)len;
             KZ_TRY(kz_buf_append(&inv->arena, term, len));
-            inv->slots[i] = ++inv->nterms;
-            *id = inv->nterms - 1;
-            if (inv->nterms * 2 > inv->nslots) KZ_TRY(grow_slots(inv));
+            inv->slots[i] = ((uint64_t)h << 32) | ++inv->nterms;
+            if ((uint64_t)inv->nterms * 2 > inv->nslots) KZ_TRY(grow_slots(inv));
+            *out = &inv->terms[inv->nterms - 1];
             return KZ_OK;
         }
-        const term_entry *e = &inv->terms[s - 1];
-        if (e->hash == h && e->len == len && memcmp(inv->arena.data + e->off, term, len) == 0) {
-            *id = s - 1;
+        if ((uint32_t)(s >> 32) != h) continue;
+        term_entry *e = &inv->terms[(uint32_t)s - 1];
+        if (e->len == len && memcmp(inv->arena.data + e->off, term, len) == 0) {
+            *out = e;
             return KZ_OK;
         }
     }
@@ -127,57 +134,34 @@ int kz_inverter_add(kz_inverter *inv, const char *term, size_t len, uint32_t pos
 {
     if (len == 0 || len > KZ_TERM_MAX)
         return kz_fail(KZ_EINVAL, "term of %zu bytes (1 to %d allowed)", len, KZ_TERM_MAX);
-    uint32_t id = 0;
-    KZ_TRY(intern(inv, term, len, &id));
-    if (inv->ncur == inv->cur_cap) {
-        size_t cap = inv->cur_cap ? inv->cur_cap * 2 : 256;
-        pending *p = realloc(inv->cur, cap * sizeof *p);
-        if (p == NULL) return KZ_ENOMEM_FAIL();
-        inv->cur = p;
-        inv->cur_cap = cap;
+    term_entry *e = NULL;
+    KZ_TRY(intern(inv, term, len, &e));
+    uint32_t doc = inv->npassages;
+    size_t before = e->stream.cap;
+    if (e->df == 0 || e->last_doc != doc) {
+        if (e->df > 0) KZ_TRY(kz_buf_append_u8(&e->stream, 0)); /* close the last posting */
+        KZ_TRY(kz_buf_append_varint(&e->stream, e->df ? doc - e->last_doc : (uint64_t)doc + 1));
+        KZ_TRY(kz_buf_append_varint(&e->stream, (uint64_t)position + 1));
+        e->last_doc = doc;
+        e->df++;
+    } else if (position != e->last_pos) {
+        if (position < e->last_pos)
+            return kz_fail(KZ_EINVAL, "token positions must not decrease (%u after %u)", position,
+                           e->last_pos);
+        KZ_TRY(kz_buf_append_varint(&e->stream, position - e->last_pos));
     }
-    inv->cur[inv->ncur++] = (pending){id, position};
+    e->last_pos = position;
+    inv->stream_bytes += e->stream.cap - before;
+    if (!inv->cur_tokens || position > inv->cur_maxpos) inv->cur_maxpos = position;
+    inv->cur_tokens = 1;
     return KZ_OK;
-}
-
-static int cmp_pending(const void *a, const void *b)
-{
-    const pending *x = a, *y = b;
-    if (x->term != y->term) return x->term < y->term ? -1 : 1;
-    return (x->position > y->position) - (x->position < y->position);
 }
 
 int kz_inverter_end_passage(kz_inverter *inv, uint32_t *length)
 {
-    uint32_t doc = inv->npassages;
-    uint32_t maxpos = 0;
-    qsort(inv->cur, inv->ncur, sizeof *inv->cur, cmp_pending);
-    for (size_t i = 0; i < inv->ncur;) {
-        size_t j = i;
-        while (j < inv->ncur && inv->cur[j].term == inv->cur[i].term) j++;
-        term_entry *e = &inv->terms[inv->cur[i].term];
-        size_t before = e->stream.cap;
-        /* The same term twice at one position (possible with alternatives) counts once. */
-        uint32_t tf = 0;
-        for (size_t k = i; k < j; k++)
-            if (k == i || inv->cur[k].position != inv->cur[k - 1].position) tf++;
-        KZ_TRY(kz_buf_append_varint(&e->stream, e->df ? doc - e->last_doc : (uint64_t)doc + 1));
-        KZ_TRY(kz_buf_append_varint(&e->stream, tf));
-        uint32_t prev = 0;
-        for (size_t k = i; k < j; k++) {
-            uint32_t p = inv->cur[k].position;
-            if (k > i && p == inv->cur[k - 1].position) continue;
-            KZ_TRY(kz_buf_append_varint(&e->stream, p - prev));
-            prev = p;
-            if (p > maxpos) maxpos = p;
-        }
-        e->last_doc = doc;
-        e->df++;
-        inv->stream_bytes += e->stream.cap - before;
-        i = j;
-    }
-    *length = inv->ncur ? maxpos + 1 : 0;
-    inv->ncur = 0;
+    *length = inv->cur_tokens ? inv->cur_maxpos + 1 : 0;
+    inv->cur_tokens = 0;
+    inv->cur_maxpos = 0;
     inv->npassages++;
     return KZ_OK;
 }
@@ -190,7 +174,7 @@ uint32_t kz_inverter_passages(const kz_inverter *inv)
 size_t kz_inverter_memory(const kz_inverter *inv)
 {
     return inv->stream_bytes + inv->arena.cap + (size_t)inv->terms_cap * sizeof(term_entry) +
-           (size_t)inv->nslots * sizeof(uint32_t) + inv->cur_cap * sizeof(pending);
+           (size_t)inv->nslots * sizeof(uint64_t);
 }
 
 static _Thread_local const kz_inverter *sorting; /* qsort has no context argument */
@@ -205,12 +189,63 @@ static int cmp_terms(const void *a, const void *b)
     return (x->len > y->len) - (x->len < y->len);
 }
 
+typedef struct walk_arrays {
+    uint32_t *docs, *tfs, *pos;
+    size_t cap, pos_cap;
+} walk_arrays;
+
+static int push_position(walk_arrays *w, size_t n, uint32_t p)
+{
+    if (n == w->pos_cap) {
+        size_t cap = w->pos_cap ? w->pos_cap * 2 : 1024;
+        uint32_t *grown = realloc(w->pos, cap * sizeof *grown);
+        if (grown == NULL) return KZ_ENOMEM_FAIL();
+        w->pos = grown;
+        w->pos_cap = cap;
+    }
+    w->pos[n] = p;
+    return KZ_OK;
+}
+
+/* Decodes one term's stream into docs, tfs and positions. */
+static int decode_stream(const term_entry *e, walk_arrays *w, size_t *npos)
+{
+    if (e->df > w->cap) {
+        free(w->docs);
+        free(w->tfs);
+        w->cap = e->df;
+        w->docs = malloc(w->cap * sizeof *w->docs);
+        w->tfs = malloc(w->cap * sizeof *w->tfs);
+        if (w->docs == NULL || w->tfs == NULL) return KZ_ENOMEM_FAIL();
+    }
+    const uint8_t *p = e->stream.data, *end = p + e->stream.len;
+    size_t n = 0;
+    uint64_t doc = 0;
+    for (uint32_t i = 0; i < e->df; i++) {
+        uint64_t gap, code;
+        KZ_TRY(kz_read_varint(&p, end, &gap));
+        doc = i == 0 ? gap - 1 : doc + gap;
+        w->docs[i] = (uint32_t)doc;
+        uint32_t tf = 0;
+        uint64_t at = 0;
+        while (p < end) {
+            KZ_TRY(kz_read_varint(&p, end, &code));
+            if (code == 0) break;
+            at = tf == 0 ? code - 1 : at + code;
+            KZ_TRY(push_position(w, n++, (uint32_t)at));
+            tf++;
+        }
+        w->tfs[i] = tf;
+    }
+    *npos = n;
+    return KZ_OK;
+}
+
 int kz_inverter_walk(const kz_inverter *inv, kz_inverter_term_fn fn, void *ctx)
 {
     int rc = KZ_OK;
     uint32_t *order = malloc(((size_t)inv->nterms + 1) * sizeof *order);
-    uint32_t *docs = NULL, *tfs = NULL, *pos = NULL;
-    size_t cap = 0, pos_cap = 0;
+    walk_arrays w = {0};
     if (order == NULL) return KZ_ENOMEM_FAIL();
     uint32_t n = 0;
     for (uint32_t t = 0; t < inv->nterms; t++)
@@ -220,52 +255,15 @@ int kz_inverter_walk(const kz_inverter *inv, kz_inverter_term_fn fn, void *ctx)
     sorting = NULL;
     for (uint32_t k = 0; k < n; k++) {
         const term_entry *e = &inv->terms[order[k]];
-        if (e->df > cap) {
-            cap = e->df;
-            free(docs);
-            free(tfs);
-            docs = malloc(cap * sizeof *docs);
-            tfs = malloc(cap * sizeof *tfs);
-            if (docs == NULL || tfs == NULL) {
-                rc = KZ_ENOMEM_FAIL();
-                goto done;
-            }
-        }
-        const uint8_t *p = e->stream.data, *end = p + e->stream.len;
-        size_t npos = 0;
-        uint64_t doc = 0;
-        for (uint32_t i = 0; i < e->df; i++) {
-            uint64_t gap, tf;
-            KZ_CHECK(kz_read_varint(&p, end, &gap));
-            KZ_CHECK(kz_read_varint(&p, end, &tf));
-            doc = i == 0 ? gap - 1 : doc + gap;
-            docs[i] = (uint32_t)doc;
-            tfs[i] = (uint32_t)tf;
-            if (npos + tf > pos_cap) {
-                size_t c2 = pos_cap ? pos_cap : 256;
-                while (c2 < npos + tf) c2 *= 2;
-                uint32_t *np = realloc(pos, c2 * sizeof *np);
-                if (np == NULL) {
-                    rc = KZ_ENOMEM_FAIL();
-                    goto done;
-                }
-                pos = np;
-                pos_cap = c2;
-            }
-            uint64_t at = 0;
-            for (uint64_t j = 0; j < tf; j++) {
-                uint64_t g;
-                KZ_CHECK(kz_read_varint(&p, end, &g));
-                at += g;
-                pos[npos++] = (uint32_t)at;
-            }
-        }
-        KZ_CHECK(fn(ctx, (const char *)inv->arena.data + e->off, e->len, docs, tfs, pos, e->df));
+        size_t npos;
+        KZ_CHECK(decode_stream(e, &w, &npos));
+        KZ_CHECK(
+            fn(ctx, (const char *)inv->arena.data + e->off, e->len, w.docs, w.tfs, w.pos, e->df));
     }
 done:
     free(order);
-    free(docs);
-    free(tfs);
-    free(pos);
+    free(w.docs);
+    free(w.tfs);
+    free(w.pos);
     return rc;
 }

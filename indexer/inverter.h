@@ -1,15 +1,13 @@
 /* inverter.h - the in-memory inverted index of the segment being built.
  *
- * Tokens of the current passage are collected as (term id, position) pairs; when the passage
- * ends they are sorted and appended, term by term, to each term's posting stream: a byte buffer
- * of varints (passage-id gap, tf, then tf position gaps). Streams stay compact (a few bytes a
- * posting) so the memory budget buys many passages; kz_inverter_memory() reports the bytes held,
- * and the writer flushes a segment when it passes the budget.
+ * Tokens are appended as they come to their term's posting stream, a byte buffer of varints
+ * (see inverter.c for the encoding), which stays compact (a few bytes a posting) so the memory
+ * budget buys many passages; kz_inverter_memory() reports the bytes held, and the writer flushes
+ * a segment when it passes the budget.
  *
- * Invariants: passage ids are assigned 0, 1, 2, ... in order of kz_inverter_end_passage; a term's
- * stream holds its passages in increasing order; every term in the table has df >= 1 once its
- * first passage has ended (terms seen only in an unfinished passage are never flushed, because
- * flushing happens between passages). */
+ * Invariants: passage ids are assigned 0, 1, 2, ... in order of kz_inverter_end_passage; within
+ * a passage, tokens come in non-decreasing position order; a term's stream holds its passages in
+ * increasing order; flushing happens between passages. */
 #ifndef KZ_INVERTER_H
 #define KZ_INVERTER_H
 
@@ -23,7 +21,8 @@ typedef struct kz_inverter kz_inverter;
 int kz_inverter_new(kz_inverter **out);
 void kz_inverter_free(kz_inverter *inv);
 
-/* Adds a token of the current passage. Terms longer than KZ_TERM_MAX are rejected (KZ_EINVAL). */
+/* Adds a token of the current passage. Terms longer than KZ_TERM_MAX, and positions smaller
+ * than the term's previous one in the passage, are rejected (KZ_EINVAL). */
 int kz_inverter_add(kz_inverter *inv, const char *term, size_t len, uint32_t position);
 
 /* Ends the current passage; *length receives its length for BM25 (distinct positions). */

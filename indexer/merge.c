@@ -8,6 +8,7 @@
  * document is either copied with all its passages or dropped. */
 #include "writer_internal.h"
 
+#include "doc_table.h"
 #include "error.h"
 #include "postings.h"
 #include "store.h"
@@ -72,21 +73,27 @@ static int copy_documents(input *ins, uint32_t n, kz_segment_parts *parts, growa
                           uint32_t *ndocs_out)
 {
     kz_store_writer *store = NULL;
-    kz_buf records = KZ_BUF_INIT, offsets = KZ_BUF_INIT, rec = KZ_BUF_INIT, out = KZ_BUF_INIT;
-    uint32_t ndocs = 0;
-    int rc = KZ_OK;
+    kz_doc_table docs;
+    kz_store_reader doc_reader = {0}, passage_reader = {0};
+    kz_buf out = KZ_BUF_INIT;
+    int rc = kz_doc_table_init(&docs);
+    KZ_CHECK(rc);
     KZ_CHECK(kz_store_writer_new(&store));
     for (uint32_t i = 0; i < n; i++) {
         const kz_segment *seg = ins[i].seg;
+        kz_store_reader_free(&doc_reader);
+        kz_store_reader_free(&passage_reader);
+        kz_segment_doc_reader(seg, &doc_reader);
+        kz_segment_passage_reader(seg, &passage_reader);
         for (uint32_t d = 0; d < seg->ndocs; d++) {
             kz_doc_entry e;
-            KZ_CHECK(kz_segment_doc(seg, d, &e));
+            KZ_CHECK(kz_segment_doc(seg, &doc_reader, d, &e));
             if (e.npassages == 0 || kz_deletes_has(ins[i].dels, e.first_passage)) continue;
             uint32_t first = (uint32_t)lengths->n;
             for (uint32_t p = e.first_passage; p < e.first_passage + e.npassages; p++) {
                 kz_passage_record r;
-                KZ_CHECK(kz_segment_passage(seg, p, &rec, &r));
-                r.doc = ndocs;
+                KZ_CHECK(kz_segment_passage(seg, &passage_reader, p, &r));
+                r.doc = docs.ndocs;
                 kz_buf_clear(&out);
                 KZ_CHECK(kz_passage_record_encode(&out, &r));
                 KZ_CHECK(kz_store_writer_add(store, out.data, out.len));
@@ -94,21 +101,17 @@ static int copy_documents(input *ins, uint32_t n, kz_segment_parts *parts, growa
                 KZ_CHECK(push(lengths, seg->lengths[p]));
             }
             e.first_passage = first;
-            KZ_CHECK(kz_buf_append_u64le(&offsets, records.len));
-            KZ_CHECK(kz_doc_entry_encode(&records, &e));
-            ndocs++;
+            KZ_CHECK(kz_doc_table_add(&docs, &e));
         }
     }
-    KZ_CHECK(kz_buf_append(&parts->sec[KZ_SEC_DOCS], offsets.data, offsets.len));
-    KZ_CHECK(kz_buf_append_u64le(&parts->sec[KZ_SEC_DOCS], records.len));
-    KZ_CHECK(kz_buf_append(&parts->sec[KZ_SEC_DOCS], records.data, records.len));
+    *ndocs_out = docs.ndocs;
+    KZ_CHECK(kz_doc_table_finish(&docs, parts));
     KZ_CHECK(kz_store_writer_finish(store, &parts->sec[KZ_SEC_STORE]));
-    *ndocs_out = ndocs;
 done:
     kz_store_writer_free(store);
-    kz_buf_free(&records);
-    kz_buf_free(&offsets);
-    kz_buf_free(&rec);
+    kz_doc_table_free(&docs);
+    kz_store_reader_free(&doc_reader);
+    kz_store_reader_free(&passage_reader);
     kz_buf_free(&out);
     return rc;
 }

@@ -1,9 +1,10 @@
 /* segment_builder.c - analysed documents to segment sections (see segment_builder.h).
  *
- * Invariant: lengths.len / 4 == passages ended; doc_offsets has one entry per ended document
- * plus the end offset; doc_first is the first passage of the document being built. */
+ * Invariant: lengths.len / 4 == passages ended; the document table holds every ended document;
+ * doc_first is the first passage of the document being built. */
 #include "segment_builder.h"
 
+#include "doc_table.h"
 #include "error.h"
 #include "inverter.h"
 #include "postings.h"
@@ -16,11 +17,9 @@
 struct kz_segment_builder {
     kz_inverter *inv;
     kz_store_writer *store;
-    kz_buf lengths;     /* u32 per passage, native order in memory */
-    kz_buf doc_records; /* encoded document records */
-    kz_buf doc_offsets; /* u64le per document: offset of its record */
-    kz_buf record;      /* scratch for one passage record */
-    uint32_t ndocs;
+    kz_doc_table docs;
+    kz_buf lengths; /* u32 per passage, native order in memory */
+    kz_buf record;  /* scratch for one passage record */
     uint32_t doc_first;
     uint64_t total_len;
     size_t store_bytes;
@@ -32,6 +31,7 @@ int kz_segment_builder_new(kz_segment_builder **out)
     if (b == NULL) return KZ_ENOMEM_FAIL();
     int rc = kz_inverter_new(&b->inv);
     if (rc == KZ_OK) rc = kz_store_writer_new(&b->store);
+    if (rc == KZ_OK) rc = kz_doc_table_init(&b->docs);
     if (rc < 0) {
         kz_segment_builder_free(b);
         return rc;
@@ -45,9 +45,8 @@ void kz_segment_builder_free(kz_segment_builder *b)
     if (b == NULL) return;
     kz_inverter_free(b->inv);
     kz_store_writer_free(b->store);
+    kz_doc_table_free(&b->docs);
     kz_buf_free(&b->lengths);
-    kz_buf_free(&b->doc_records);
-    kz_buf_free(&b->doc_offsets);
     kz_buf_free(&b->record);
     free(b);
 }
@@ -64,7 +63,7 @@ int kz_segment_builder_end_passage(kz_segment_builder *b, const kz_passage_recor
     KZ_TRY(kz_buf_append(&b->lengths, &len, sizeof len));
     b->total_len += len;
     kz_passage_record r = *rec;
-    r.doc = b->ndocs;
+    r.doc = b->docs.ndocs;
     kz_buf_clear(&b->record);
     KZ_TRY(kz_passage_record_encode(&b->record, &r));
     b->store_bytes += b->record.len;
@@ -77,9 +76,7 @@ int kz_segment_builder_end_doc(kz_segment_builder *b, const kz_doc_entry *doc)
     uint32_t npassages = kz_inverter_passages(b->inv);
     d.first_passage = b->doc_first;
     d.npassages = npassages - b->doc_first;
-    KZ_TRY(kz_buf_append_u64le(&b->doc_offsets, b->doc_records.len));
-    KZ_TRY(kz_doc_entry_encode(&b->doc_records, &d));
-    b->ndocs++;
+    KZ_TRY(kz_doc_table_add(&b->docs, &d));
     b->doc_first = npassages;
     return KZ_OK;
 }
@@ -91,13 +88,14 @@ uint32_t kz_segment_builder_passages(const kz_segment_builder *b)
 
 uint32_t kz_segment_builder_docs(const kz_segment_builder *b)
 {
-    return b->ndocs;
+    return b->docs.ndocs;
 }
 
 size_t kz_segment_builder_memory(const kz_segment_builder *b)
 {
-    /* The store compresses as it goes; count its input as an upper bound. */
-    return kz_inverter_memory(b->inv) + b->lengths.cap + b->doc_records.cap + b->store_bytes / 4;
+    /* The stores compress as they go; count a quarter of their input as an estimate. */
+    return kz_inverter_memory(b->inv) + b->lengths.cap + b->docs.starts.cap +
+           b->docs.source_records.cap + b->store_bytes / 4;
 }
 
 typedef struct flush_ctx {
@@ -106,7 +104,6 @@ typedef struct flush_ctx {
     const uint32_t *lengths;
     uint64_t nterms;
 } flush_ctx;
-
 static int flush_term(void *ctx, const char *term, size_t len, const uint32_t *docs,
                       const uint32_t *tfs, const uint32_t *positions, size_t n)
 {
@@ -124,8 +121,6 @@ static int flush_term(void *ctx, const char *term, size_t len, const uint32_t *d
     f->nterms++;
     return kz_termdict_writer_add(f->terms, term, len, &info);
 }
-
-/* Encodes passage lengths as u16 when they all fit (the common case: passages are bounded). */
 int kz_lengths_encode(kz_buf *out, const uint32_t *lengths, uint32_t n, uint32_t *width)
 {
     uint32_t max = 0;
@@ -142,6 +137,7 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
 {
     int rc = KZ_OK;
     uint32_t npassages = kz_inverter_passages(b->inv);
+    uint32_t ndocs = b->docs.ndocs;
     const uint32_t *lengths = (const uint32_t *)b->lengths.data;
     uint32_t width;
     flush_ctx f = {parts, NULL, lengths, 0};
@@ -149,21 +145,19 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
     KZ_CHECK(kz_inverter_walk(b->inv, flush_term, &f));
     KZ_CHECK(kz_termdict_writer_finish(f.terms, &parts->sec[KZ_SEC_TERMS]));
     KZ_CHECK(kz_lengths_encode(&parts->sec[KZ_SEC_LENGTHS], lengths, npassages, &width));
-    KZ_CHECK(kz_buf_append(&parts->sec[KZ_SEC_DOCS], b->doc_offsets.data, b->doc_offsets.len));
-    KZ_CHECK(kz_buf_append_u64le(&parts->sec[KZ_SEC_DOCS], b->doc_records.len));
-    KZ_CHECK(kz_buf_append(&parts->sec[KZ_SEC_DOCS], b->doc_records.data, b->doc_records.len));
+    KZ_CHECK(kz_doc_table_finish(&b->docs, parts));
     KZ_CHECK(kz_store_writer_finish(b->store, &parts->sec[KZ_SEC_STORE]));
-    KZ_CHECK(kz_segment_meta(&parts->sec[KZ_SEC_META], npassages, b->ndocs, b->total_len, f.nterms,
-                             width));
+    KZ_CHECK(
+        kz_segment_meta(&parts->sec[KZ_SEC_META], npassages, ndocs, b->total_len, f.nterms, width));
     /* Start the next segment afresh. */
     kz_store_writer_free(b->store);
     b->store = NULL;
+    kz_doc_table_free(&b->docs);
     KZ_CHECK(kz_store_writer_new(&b->store));
+    KZ_CHECK(kz_doc_table_init(&b->docs));
     kz_inverter_reset(b->inv);
     kz_buf_clear(&b->lengths);
-    kz_buf_clear(&b->doc_records);
-    kz_buf_clear(&b->doc_offsets);
-    b->ndocs = b->doc_first = 0;
+    b->doc_first = 0;
     b->total_len = 0;
     b->store_bytes = 0;
 done:

@@ -114,21 +114,26 @@ done:
 /* Fills the registry from the document tables of the committed segments. */
 static int load_registry(kz_writer *w)
 {
-    for (uint32_t s = 0; s < w->nsegs; s++) {
+    int rc = KZ_OK;
+    for (uint32_t s = 0; s < w->nsegs && rc == KZ_OK; s++) {
         const kz_writer_segment *ws = &w->segs[s];
-        for (uint32_t d = 0; d < ws->seg->ndocs; d++) {
+        kz_store_reader docs;
+        kz_segment_doc_reader(ws->seg, &docs);
+        for (uint32_t d = 0; d < ws->seg->ndocs && rc == KZ_OK; d++) {
             kz_doc_entry e;
-            KZ_TRY(kz_segment_doc(ws->seg, d, &e));
-            if (e.npassages > 0 && kz_deletes_has(&ws->dels, e.first_passage)) continue;
             kz_file_entry *f;
-            KZ_TRY(kz_registry_get(&w->reg, e.source, e.source_len, &f));
+            rc = kz_segment_doc(ws->seg, &docs, d, &e);
+            if (rc < 0 || kz_deletes_has(&ws->dels, e.first_passage)) continue;
+            rc = kz_registry_get(&w->reg, e.source, e.source_len, &f);
+            if (rc < 0) break;
             f->size = e.size;
             f->mtime_ns = e.mtime_ns;
             f->content_hash = e.content_hash;
-            KZ_TRY(kz_registry_add_docs(f, s, d, 1));
+            rc = kz_registry_add_docs(f, s, d, 1);
         }
+        kz_store_reader_free(&docs);
     }
-    return KZ_OK;
+    return rc;
 }
 
 int kz_writer_open(kz_writer **out, const char *dir, const kz_writer_options *opts)

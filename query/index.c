@@ -91,9 +91,9 @@ static int open_snapshot(kz_index *ix)
             if (s->seg->npassages % 64)
                 s->live[words - 1] &= ((uint64_t)1 << (s->seg->npassages % 64)) - 1;
             for (uint32_t d = 0; d < s->seg->ndocs; d++) {
-                kz_doc_entry e;
-                KZ_TRY(kz_segment_doc(s->seg, d, &e));
-                if (e.npassages && kz_deletes_has(&s->dels, e.first_passage)) live_docs--;
+                uint32_t first, n;
+                KZ_TRY(kz_segment_doc_range(s->seg, d, &first, &n));
+                if (kz_deletes_has(&s->dels, first)) live_docs--; /* deleted whole */
             }
         }
         ix->live_passages += s->seg->npassages - s->dels.ndeleted;

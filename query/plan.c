@@ -615,13 +615,18 @@ int kz_plan_segment_build(kz_plan_segment *out, const kz_plan *plan, const kz_in
         *allow_scratch = allow;
         memset(allow, 0, (words + 1) * sizeof *allow);
         char name[4096];
-        for (uint32_t d = 0; d < s->seg->ndocs; d++) {
+        kz_store_reader docs;
+        kz_segment_doc_reader(s->seg, &docs);
+        int rc = KZ_OK;
+        for (uint32_t d = 0; d < s->seg->ndocs && rc == KZ_OK; d++) {
             kz_doc_entry e;
-            KZ_TRY(kz_segment_doc(s->seg, d, &e));
-            if (!doc_matches(f, &e, name, sizeof name)) continue;
+            rc = kz_segment_doc(s->seg, &docs, d, &e);
+            if (rc < 0 || !doc_matches(f, &e, name, sizeof name)) continue;
             for (uint32_t p = e.first_passage; p < e.first_passage + e.npassages; p++)
                 allow[p >> 6] |= (uint64_t)1 << (p & 63);
         }
+        kz_store_reader_free(&docs);
+        KZ_TRY(rc);
         if (s->live)
             for (size_t w = 0; w < words; w++) allow[w] &= s->live[w];
         out->allow = allow;

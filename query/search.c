@@ -196,22 +196,30 @@ done:
 }
 
 static int make_hit(const kz_plan *plan, kz_index *ix, kz_analyzer *snip, const kz_topk_entry *e,
-                    const kz_search_options *opts, kz_hit *hit, hit_storage *st, kz_buf *rec_buf,
-                    kz_snippet *sn)
+                    const kz_search_options *opts, kz_hit *hit, hit_storage *st, kz_snippet *sn)
 {
     uint32_t s = segment_of(ix, e->passage);
     const kz_index_segment *seg = &ix->segs[s];
     uint32_t local = (uint32_t)(e->passage - seg->base);
+    kz_store_reader passages, docs;
+    kz_segment_passage_reader(seg->seg, &passages);
+    kz_segment_doc_reader(seg->seg, &docs);
     kz_passage_record rec;
-    KZ_TRY(kz_segment_passage(seg->seg, local, rec_buf, &rec));
     kz_doc_entry doc;
-    KZ_TRY(kz_segment_doc(seg->seg, rec.doc, &doc));
-    st->doc = dup_n(doc.name, doc.name_len);
-    st->title = dup_n(doc.title, doc.title_len);
-    st->date = dup_n(doc.date, doc.date_len);
-    st->lang = dup_n(doc.lang, doc.lang_len);
-    st->text = dup_n(rec.text, rec.text_len);
-    if (!st->doc || !st->title || !st->date || !st->lang || !st->text) return KZ_ENOMEM_FAIL();
+    int rc = kz_segment_passage(seg->seg, &passages, local, &rec);
+    if (rc == KZ_OK) rc = kz_segment_doc(seg->seg, &docs, rec.doc, &doc);
+    if (rc == KZ_OK) {
+        st->doc = dup_n(doc.name, doc.name_len);
+        st->title = dup_n(doc.title, doc.title_len);
+        st->date = dup_n(doc.date, doc.date_len);
+        st->lang = dup_n(doc.lang, doc.lang_len);
+        st->text = dup_n(rec.text, rec.text_len);
+        if (!st->doc || !st->title || !st->date || !st->lang || !st->text) rc = KZ_ENOMEM_FAIL();
+    }
+    kz_store_reader_free(&passages);
+    kz_store_reader_free(&docs);
+    KZ_TRY(rc);
+    rec.text = st->text; /* the reader's copy is gone */
     size_t target = opts->snippet_bytes ? opts->snippet_bytes : DEFAULT_SNIPPET;
     KZ_TRY(kz_snippet_make(snip, rec.text, rec.text_len, &plan->terms, target, sn));
     st->snippet = dup_n(rec.text + sn->start, sn->end - sn->start);
@@ -298,7 +306,6 @@ int kz_search(kz_results **out, kz_index *ix, const char *query, size_t len,
     kz_topk top = {0};
     kz_topk_entry *grouped = NULL;
     kz_results *res = NULL;
-    kz_buf rec = KZ_BUF_INIT;
     kz_snippet sn = {0};
     int rc = KZ_OK;
     KZ_CHECK(kz_query_parse(&tree, query, len));
@@ -355,11 +362,10 @@ int kz_search(kz_results **out, kz_index *ix, const char *query, size_t len,
     }
     if (n > 0) KZ_CHECK(kz_index_take_analyzer(ix, 0, &sa));
     for (size_t i = 0; i < n; i++)
-        KZ_CHECK(make_hit(&plan, ix, sa, &best[first + i], &opts, &res->hits[i], &res->storage[i],
-                          &rec, &sn));
+        KZ_CHECK(
+            make_hit(&plan, ix, sa, &best[first + i], &opts, &res->hits[i], &res->storage[i], &sn));
     res->n = n;
 done:
-    kz_buf_free(&rec);
     kz_buf_free(&sn.matches);
     free(grouped);
     kz_topk_free(&top);
