@@ -251,12 +251,14 @@ typedef struct kz_search_options {
     double b;               /* BM25 b; < 0: 0.75 */
     int explain;            /* non-zero: fill kz_hit.explain */
     uint32_t snippet_bytes; /* target snippet length; 0: 240 */
+    int ids_only;           /* non-zero: hits hold only passage and score (no document, text,
+                               snippet or explanation): ranking alone, the fastest search */
 } kz_search_options;
 
 #define KZ_SEARCH_OPTIONS_VERSION 1
 #define KZ_SEARCH_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        KZ_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, KZ_ALGO_AUTO, -1, -1, 0, 0                         \
+        KZ_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, KZ_ALGO_AUTO, -1, -1, 0, 0, 0                      \
     }
 
 typedef struct kz_range {

@@ -360,6 +360,14 @@ int kz_search(kz_results **out, kz_index *ix, const char *query, size_t len,
         rc = KZ_ENOMEM_FAIL();
         goto done;
     }
+    if (opts.ids_only) { /* ranking only: the caller wants passage ids and scores */
+        for (size_t i = 0; i < n; i++) {
+            res->hits[i].passage = best[first + i].passage;
+            res->hits[i].score = best[first + i].score;
+        }
+        res->n = n;
+        goto done;
+    }
     if (n > 0) KZ_CHECK(kz_index_take_analyzer(ix, 0, &sa));
     for (size_t i = 0; i < n; i++)
         KZ_CHECK(
