@@ -1,2 +1,3 @@
-# generated.cmake - sources generated at build time (none yet).
+# generated.cmake - sources generated at build time.
 include(cmake/unicode.cmake)
+include(cmake/zhdict.cmake)

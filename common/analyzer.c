@@ -1,0 +1,497 @@
+/* analyzer.c - the analysis pipeline: text → tokens (term, position, byte offsets, script).
+ *
+ * Per text: optional strict UTF-8 check; UAX #29 word segments (wordbreak.h) in order. A segment
+ * holding a Han character joins the current Han run if it starts where the run ends; any other
+ * segment ends the run. Segments with no letter and no digit are skipped. A word segment is
+ * normalised (normalize.h), assigned a script from its first character of a specific script,
+ * stemmed by that script if it is made of letters only (stem.h), cut to KZ_TERM_MAX bytes and emitted at the next position. A
+ * Han run is normalised character by character (so each output character knows its input
+ * bytes), converted Traditional→Simplified one character per character (t2s.h), segmented
+ * (zh_segment.h, search mode for indexing, precise mode for queries), and each piece emitted at
+ * position base + word, with the byte range of its first and last characters.
+ *
+ * Ownership and sharing: an analyzer_core holds what is read-only after creation — the options,
+ * the Chinese dictionary (and the blob under it) and the T2S table — and is reference-counted;
+ * clones share it. Each kz_analyzer owns what is mutable during analysis: the Snowball stemmers
+ * and their cache, the OpenCC handle, the segmenter's scratch and its own buffers. So two
+ * analyzers never share mutable state, and kz_analyze allocates only while its buffers grow to
+ * the longest word and run seen. */
+#include "analyzer_internal.h"
+
+#include "buf.h"
+#include "error.h"
+#include "normalize.h"
+#include "stem.h"
+#include "t2s.h"
+#include "termdict.h"
+#include "unicode_props.h"
+#include "utf8.h"
+#include "wordbreak.h"
+#include "zh_dict.h"
+#include "zh_segment.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A word's first 1 KiB is all its term is made of: the term is cut at KZ_TERM_MAX (255) bytes
+ * anyway, and normalisation (at most 18 code points per code point, but in practice at most a
+ * few bytes more) and stemming (which only shortens) cannot bring text beyond 1 KiB below that
+ * cut. This bounds the work spent on a 10 MB "word" of garbage. */
+#define KZ_WORD_INPUT_MAX 1024
+
+/* A Han run is cut after this many characters: the segmenter windows long runs itself, but the
+ * per-character bookkeeping here would otherwise grow with the run (a 10 MB line of Han). Real
+ * text puts punctuation far more often than this. */
+#define KZ_HAN_RUN_MAX KZ_ZH_WINDOW
+
+typedef struct analyzer_core {
+    atomic_int refs;
+    kz_analyzer_options opts; /* zh_dict is not kept (NULL) */
+    void *dict_blob;          /* owned copy of the dictionary bytes, or NULL for the built-in */
+    kz_zhdict *dict;
+    kz_t2s_table *t2s; /* NULL when opts.no_t2s */
+} analyzer_core;
+
+struct kz_analyzer {
+    analyzer_core *core;
+    kz_stemmer *stemmer;
+    kz_t2s *t2s; /* NULL when no_t2s */
+    kz_zh_segmenter *seg;
+    kz_normalizer norm;
+    int surface;
+    kz_buf word; /* a normalised word */
+    kz_buf term; /* a Han piece's term */
+    /* The current Han run: character i is run_cp[i] at bytes [run_off[i], run_off[i + 1]). */
+    uint32_t *run_cp;
+    size_t *run_off;
+    size_t run_n, run_cap;
+    /* The normalised run: character j is norm_cp[j], from run character norm_src[j]; conv_cp is
+     * norm_cp converted to Simplified. */
+    uint32_t *norm_cp, *conv_cp;
+    uint32_t *norm_src;
+    size_t norm_n, norm_cap;
+};
+
+/* ---- the shared core */
+
+static void core_release(analyzer_core *c)
+{
+    if (c == NULL) return;
+    if (atomic_fetch_sub(&c->refs, 1) != 1) return;
+    kz_zhdict_free(c->dict);
+    free(c->dict_blob);
+    kz_t2s_table_free(c->t2s);
+    free(c);
+}
+
+static int read_whole_file(const char *path, void **out, size_t *len)
+{
+    int rc = KZ_OK;
+    kz_buf b = KZ_BUF_INIT;
+    FILE *f = fopen(path, "rb");
+    *out = NULL;
+    *len = 0;
+    if (f == NULL)
+        return kz_fail_errno(errno == ENOENT ? KZ_ENOTFOUND : KZ_EIO,
+                             "cannot open the Chinese dictionary %s", path);
+    for (;;) {
+        KZ_CHECK(kz_buf_reserve(&b, 1 << 16));
+        size_t n = fread(b.data + b.len, 1, b.cap - b.len, f);
+        b.len += n;
+        if (n == 0) break;
+    }
+    if (ferror(f)) {
+        rc = kz_fail_errno(KZ_EIO, "cannot read the Chinese dictionary %s", path);
+        goto done;
+    }
+    *out = b.data;
+    *len = b.len;
+    b.data = NULL;
+done:
+    fclose(f);
+    kz_buf_free(&b);
+    return rc;
+}
+
+static int core_new(analyzer_core **out, const kz_analyzer_options *opts, const void *blob,
+                    size_t len, int have_blob)
+{
+    int rc = KZ_OK;
+    kz_analyzer_options defaults = KZ_ANALYZER_OPTIONS_INIT;
+    *out = NULL;
+    if (opts == NULL) opts = &defaults;
+    if (opts->version != KZ_ANALYZER_OPTIONS_VERSION)
+        return kz_fail(KZ_EINVAL,
+                       "analyzer options have version %u, this library knows %u: "
+                       "initialise them with KZ_ANALYZER_OPTIONS_INIT",
+                       opts->version, KZ_ANALYZER_OPTIONS_VERSION);
+    if (opts->utf8_policy != KZ_UTF8_REPLACE && opts->utf8_policy != KZ_UTF8_REJECT)
+        return kz_fail(KZ_EINVAL,
+                       "unknown UTF-8 policy %d (use KZ_UTF8_REPLACE or "
+                       "KZ_UTF8_REJECT)",
+                       opts->utf8_policy);
+    analyzer_core *c = calloc(1, sizeof *c);
+    if (c == NULL) return KZ_ENOMEM_FAIL();
+    atomic_init(&c->refs, 1);
+    c->opts = *opts;
+    c->opts.zh_dict = NULL;
+
+    if (have_blob) {
+        c->dict_blob = malloc(len ? len : 1);
+        if (c->dict_blob == NULL) {
+            rc = KZ_ENOMEM_FAIL();
+            goto done;
+        }
+        if (len) memcpy(c->dict_blob, blob, len);
+        KZ_CHECK(kz_zhdict_open(&c->dict, c->dict_blob, len));
+    } else if (opts->zh_dict != NULL) {
+        KZ_CHECK(read_whole_file(opts->zh_dict, &c->dict_blob, &len));
+        rc = kz_zhdict_open(&c->dict, c->dict_blob, len);
+        if (rc < 0) {
+            kz_fail_context(rc, "Chinese dictionary %s", opts->zh_dict);
+            goto done;
+        }
+    } else {
+        const void *builtin = kz_zhdict_builtin(&len);
+        KZ_CHECK(kz_zhdict_open(&c->dict, builtin, len));
+    }
+    if (!opts->no_t2s) KZ_CHECK(kz_t2s_table_new(&c->t2s));
+    *out = c;
+    c = NULL;
+done:
+    core_release(c);
+    return rc;
+}
+
+/* ---- analyzers */
+
+static int analyzer_on_core(kz_analyzer **out, analyzer_core *core)
+{
+    int rc = KZ_OK;
+    *out = NULL;
+    kz_analyzer *a = calloc(1, sizeof *a);
+    if (a == NULL) return KZ_ENOMEM_FAIL();
+    atomic_fetch_add(&core->refs, 1);
+    a->core = core;
+    KZ_CHECK(kz_stemmer_new(&a->stemmer));
+    if (core->t2s != NULL) KZ_CHECK(kz_t2s_new(&a->t2s, core->t2s));
+    KZ_CHECK(kz_zh_segmenter_new(&a->seg, core->dict));
+    *out = a;
+    a = NULL;
+done:
+    kz_analyzer_free(a);
+    return rc;
+}
+
+static int analyzer_new(kz_analyzer **out, const kz_analyzer_options *opts, const void *blob,
+                        size_t len, int have_blob)
+{
+    analyzer_core *core;
+    *out = NULL;
+    KZ_TRY(core_new(&core, opts, blob, len, have_blob));
+    int rc = analyzer_on_core(out, core);
+    core_release(core); /* the analyzer holds its own reference */
+    return rc;
+}
+
+int kz_analyzer_new(kz_analyzer **out, const kz_analyzer_options *opts)
+{
+    if (out == NULL) return kz_fail(KZ_EINVAL, "kz_analyzer_new: out is NULL");
+    return analyzer_new(out, opts, NULL, 0, 0);
+}
+
+int kz_analyzer_new_with_dict(kz_analyzer **out, const kz_analyzer_options *opts, const void *blob,
+                              size_t len)
+{
+    if (out == NULL || (blob == NULL && len > 0))
+        return kz_fail(KZ_EINVAL, "kz_analyzer_new_with_dict: NULL argument");
+    return analyzer_new(out, opts, blob, len, 1);
+}
+
+int kz_analyzer_clone(kz_analyzer **out, const kz_analyzer *analyzer)
+{
+    if (out == NULL || analyzer == NULL)
+        return kz_fail(KZ_EINVAL, "kz_analyzer_clone: NULL argument");
+    KZ_TRY(analyzer_on_core(out, analyzer->core));
+    (*out)->surface = analyzer->surface;
+    return KZ_OK;
+}
+
+void kz_analyzer_free(kz_analyzer *a)
+{
+    if (a == NULL) return;
+    kz_stemmer_free(a->stemmer);
+    kz_t2s_free(a->t2s);
+    kz_zh_segmenter_free(a->seg);
+    kz_normalizer_free(&a->norm);
+    kz_buf_free(&a->word);
+    kz_buf_free(&a->term);
+    free(a->run_cp);
+    free(a->run_off);
+    free(a->norm_cp);
+    free(a->conv_cp);
+    free(a->norm_src);
+    core_release(a->core);
+    free(a);
+}
+
+uint64_t kz_analyzer_dict_hash(const kz_analyzer *a)
+{
+    return kz_zhdict_hash(a->core->dict);
+}
+
+void kz_analyzer_set_surface(kz_analyzer *a, int surface)
+{
+    a->surface = surface != 0;
+}
+
+const char *kz_script_name(int script)
+{
+    switch (script) {
+    case KZ_SCRIPT_LATIN:
+        return "latin";
+    case KZ_SCRIPT_CYRILLIC:
+        return "cyrillic";
+    case KZ_SCRIPT_HAN:
+        return "han";
+    case KZ_SCRIPT_DIGIT:
+        return "digit";
+    case KZ_SCRIPT_KANA:
+        return "kana";
+    case KZ_SCRIPT_HANGUL:
+        return "hangul";
+    default:
+        return "other";
+    }
+}
+
+/* ---- one analysis */
+
+typedef struct run_state {
+    kz_analyzer *a;
+    const uint8_t *text;
+    kz_token_fn fn;
+    void *ctx;
+    uint32_t pos; /* position of the next token */
+} run_state;
+
+/* The number of bytes of s[0..len) that fit in max bytes without splitting a character. */
+static size_t cut_at_char(const uint8_t *s, size_t len, size_t max)
+{
+    if (len <= max) return len;
+    size_t n = max;
+    while (n > 0 && (s[n] & 0xC0) == 0x80) n--;
+    return n;
+}
+
+static int emit(run_state *st, const uint8_t *term, size_t len, uint32_t pos, size_t start,
+                size_t end, int script)
+{
+    kz_token t;
+    len = cut_at_char(term, len, KZ_TERM_MAX);
+    if (len == 0) return 0;
+    t.term = (const char *)term;
+    t.term_len = len;
+    t.position = pos;
+    t.start = start;
+    t.end = end;
+    t.script = script;
+    return st->fn(st->ctx, &t);
+}
+
+static int script_of_prop(kz_ucd_script sc)
+{
+    switch (sc) {
+    case KZ_UCD_SC_LATIN:
+        return KZ_SCRIPT_LATIN;
+    case KZ_UCD_SC_CYRILLIC:
+        return KZ_SCRIPT_CYRILLIC;
+    case KZ_UCD_SC_HAN:
+        return KZ_SCRIPT_HAN;
+    case KZ_UCD_SC_HIRAGANA:
+    case KZ_UCD_SC_KATAKANA:
+        return KZ_SCRIPT_KANA;
+    case KZ_UCD_SC_HANGUL:
+        return KZ_SCRIPT_HANGUL;
+    default:
+        return KZ_SCRIPT_OTHER;
+    }
+}
+
+/* The script of a word segment: a segment without letters is a number; otherwise the script of
+ * its first character whose script is specific (not Common or Inherited, such as digits and
+ * combining marks); a word of letters from Common alone (rare) is OTHER, or KANA when the word
+ * breaker saw kana-class characters (the prolonged sound mark ー is Common). */
+static int word_script(const uint8_t *s, size_t len, unsigned flags)
+{
+    if (!(flags & KZ_WB_HAS_LETTER)) return KZ_SCRIPT_DIGIT;
+    const uint8_t *p = s, *end = s + len;
+    while (p < end) {
+        uint32_t cp;
+        p += kz_utf8_decode(p, end, &cp);
+        kz_ucd_script sc = kz_script_prop(cp);
+        if (sc != KZ_UCD_SC_COMMON && sc != KZ_UCD_SC_INHERITED) return script_of_prop(sc);
+    }
+    return (flags & KZ_WB_HAS_KANA) ? KZ_SCRIPT_KANA : KZ_SCRIPT_OTHER;
+}
+
+static int analyze_word(run_state *st, size_t start, size_t end, unsigned flags)
+{
+    kz_analyzer *a = st->a;
+    const uint8_t *s = st->text + start;
+    size_t len = cut_at_char(s, end - start, KZ_WORD_INPUT_MAX);
+    int script;
+    size_t i = 0;
+    while (i < len && s[i] < 0x80) i++;
+    if (i == len)
+        script = (flags & KZ_WB_HAS_LETTER) ? KZ_SCRIPT_LATIN : KZ_SCRIPT_DIGIT;
+    else
+        script = word_script(s, len, flags);
+
+    kz_buf_clear(&a->word);
+    KZ_TRY(kz_normalize(&a->norm, &a->word, (const char *)s, len));
+    const char *term = (const char *)a->word.data;
+    size_t term_len = a->word.len;
+    if (!a->surface && kz_stem_applies(term, term_len)) {
+        int lang = script == KZ_SCRIPT_LATIN      ? KZ_STEM_ENGLISH
+                   : script == KZ_SCRIPT_CYRILLIC ? KZ_STEM_RUSSIAN
+                                                  : KZ_STEM_NONE;
+        KZ_TRY(kz_stem(a->stemmer, lang, term, term_len, &term, &term_len));
+    }
+    if (term_len == 0) return 0; /* only default ignorables: nothing to index */
+    int rc = emit(st, (const uint8_t *)term, term_len, st->pos, start, end, script);
+    st->pos++;
+    return rc;
+}
+
+static int grow_run(kz_analyzer *a, size_t need)
+{
+    if (need <= a->run_cap) return KZ_OK;
+    size_t cap = a->run_cap ? a->run_cap : 256;
+    while (cap < need) cap *= 2;
+    uint32_t *cp = realloc(a->run_cp, cap * sizeof *cp);
+    if (cp == NULL) return KZ_ENOMEM_FAIL();
+    a->run_cp = cp;
+    size_t *off = realloc(a->run_off, (cap + 1) * sizeof *off);
+    if (off == NULL) return KZ_ENOMEM_FAIL();
+    a->run_off = off;
+    a->run_cap = cap;
+    return KZ_OK;
+}
+
+static int grow_norm(kz_analyzer *a, size_t need)
+{
+    if (need <= a->norm_cap) return KZ_OK;
+    size_t cap = a->norm_cap ? a->norm_cap : 256;
+    while (cap < need) cap *= 2;
+    uint32_t *n = realloc(a->norm_cp, cap * sizeof *n);
+    if (n == NULL) return KZ_ENOMEM_FAIL();
+    a->norm_cp = n;
+    uint32_t *c = realloc(a->conv_cp, cap * sizeof *c);
+    if (c == NULL) return KZ_ENOMEM_FAIL();
+    a->conv_cp = c;
+    uint32_t *src = realloc(a->norm_src, cap * sizeof *src);
+    if (src == NULL) return KZ_ENOMEM_FAIL();
+    a->norm_src = src;
+    a->norm_cap = cap;
+    return KZ_OK;
+}
+
+/* Adds the characters of the Han segment [start, end) to the run. */
+static int add_to_run(kz_analyzer *a, const uint8_t *text, size_t start, size_t end)
+{
+    const uint8_t *p = text + start, *e = text + end;
+    while (p < e) {
+        KZ_TRY(grow_run(a, a->run_n + 1));
+        uint32_t cp;
+        size_t k = kz_utf8_decode(p, e, &cp);
+        a->run_cp[a->run_n] = cp;
+        a->run_off[a->run_n] = (size_t)(p - text);
+        a->run_n++;
+        p += k;
+    }
+    a->run_off[a->run_n] = end;
+    return KZ_OK;
+}
+
+static void encode_cps(kz_buf *b, const uint32_t *cps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) b->len += kz_utf8_encode(cps[i], b->data + b->len);
+}
+
+/* Normalises, converts, segments and emits the pending Han run. */
+static int flush_run(run_state *st)
+{
+    kz_analyzer *a = st->a;
+    if (a->run_n == 0) return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < a->run_n; i++) {
+        uint32_t tmp[KZ_NORMALIZE_CP_MAX];
+        size_t k = kz_normalize_cp(a->run_cp[i], tmp);
+        KZ_TRY(grow_norm(a, n + k));
+        for (size_t j = 0; j < k; j++) {
+            a->norm_cp[n] = tmp[j];
+            a->norm_src[n] = (uint32_t)i;
+            n++;
+        }
+    }
+    a->norm_n = n;
+    a->run_n = 0;
+    if (n == 0) return 0;
+    memcpy(a->conv_cp, a->norm_cp, n * sizeof *a->conv_cp);
+    if (a->t2s != NULL) KZ_TRY(kz_t2s_convert(a->t2s, a->conv_cp, n));
+    const kz_zh_piece *pieces;
+    size_t npieces;
+    int mode = a->core->opts.query_mode ? KZ_ZH_PRECISE : KZ_ZH_SEARCH;
+    KZ_TRY(kz_zh_segment(a->seg, a->conv_cp, n, mode, &pieces, &npieces));
+    const uint32_t *shown = a->surface ? a->norm_cp : a->conv_cp;
+    uint32_t words = 0;
+    for (size_t i = 0; i < npieces; i++) {
+        const kz_zh_piece *pc = &pieces[i];
+        if (pc->end <= pc->start || pc->end > n) continue; /* the segmenter promises otherwise */
+        kz_buf_clear(&a->term);
+        KZ_TRY(kz_buf_reserve(&a->term, 4 * (size_t)(pc->end - pc->start)));
+        encode_cps(&a->term, shown + pc->start, pc->end - pc->start);
+        size_t start = a->run_off[a->norm_src[pc->start]];
+        size_t end = a->run_off[a->norm_src[pc->end - 1] + 1];
+        int rc = emit(st, a->term.data, a->term.len, st->pos + pc->word, start, end, KZ_SCRIPT_HAN);
+        if (rc != 0) return rc;
+        if (pc->word + 1 > words) words = pc->word + 1;
+    }
+    st->pos += words;
+    return 0;
+}
+
+int kz_analyze(kz_analyzer *analyzer, const char *text, size_t len, kz_token_fn fn, void *ctx)
+{
+    if (analyzer == NULL || fn == NULL || (text == NULL && len > 0))
+        return kz_fail(KZ_EINVAL, "kz_analyze: NULL argument");
+    if (analyzer->core->opts.utf8_policy == KZ_UTF8_REJECT) {
+        size_t bad;
+        if (kz_utf8_validate((const uint8_t *)text, len, &bad) != KZ_OK)
+            return kz_fail(KZ_EUTF8, "text is not valid UTF-8 at byte %zu", bad);
+    }
+    run_state st = {analyzer, (const uint8_t *)text, fn, ctx, 0};
+    kz_wordbreak wb;
+    kz_wordbreak_init(&wb, text, len);
+    size_t start, end, run_end = 0;
+    unsigned flags;
+    int rc = 0;
+    analyzer->run_n = 0;
+    while (kz_wordbreak_next(&wb, &start, &end, &flags)) {
+        if (flags & KZ_WB_HAS_IDEO) {
+            if (analyzer->run_n > 0 && (start != run_end || analyzer->run_n >= KZ_HAN_RUN_MAX))
+                if ((rc = flush_run(&st)) != 0) return rc;
+            KZ_TRY(add_to_run(analyzer, st.text, start, end));
+            run_end = end;
+            continue;
+        }
+        if (analyzer->run_n > 0 && (rc = flush_run(&st)) != 0) return rc;
+        if (!(flags & (KZ_WB_HAS_LETTER | KZ_WB_HAS_DIGIT))) continue;
+        if ((rc = analyze_word(&st, start, end, flags)) != 0) return rc;
+    }
+    return flush_run(&st);
+}
