@@ -48,4 +48,8 @@ const char *kz_codec_impl(void);
 /* Tests and benchmarks: force the portable scalar path (on != 0) or return to the best one. */
 void kz_codec_force_scalar(int on);
 
+/* Tests and benchmarks: pin the implementation named ("scalar", "sse4.1", "avx2"), or return to
+ * the best one (name NULL). KZ_EINVAL when the name is unknown or this CPU cannot run it. */
+int kz_codec_select(const char *name);
+
 #endif

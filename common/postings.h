@@ -9,7 +9,7 @@
  * variable-byte. Each block has a skip entry holding its last id, the byte offsets of its doc and
  * position data, its maximum frequency and the smallest passage length among its passages, so
  * that advance(target) skips whole blocks without decoding them, and BM25 upper bounds per block
- * can be computed for any k1 and b. The byte layout is in docs/FORMAT.md.
+ * can be computed for any k1 and b. The byte layout is in docs/format/postings.md.
  *
  * The cursor trusts nothing: every offset read from the stream is checked against the stream's
  * length, and damage gives KZ_ECORRUPT, never an out-of-bounds read. */
@@ -29,7 +29,8 @@
  *   tfs[i]      frequency >= 1 of the term in docs[i]
  *   positions   the positions of the term in each passage, concatenated: tfs[0] increasing
  *               positions of docs[0], then tfs[1] of docs[1], ...; NULL to store no positions
- *   doc_len     passage length in tokens, indexed by passage id (for the block minimum)
+ *   doc_len     passage length in tokens, indexed by passage id (for the block minimum); NULL
+ *               when lengths are unknown (every minimum is then 0, a bound that always holds)
  * On success *doc_bytes and *pos_bytes receive the number of bytes appended to each stream. */
 int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, const uint32_t *tfs,
                        const uint32_t *positions, size_t n, const uint32_t *doc_len,
@@ -50,17 +51,28 @@ typedef struct kz_postings_cursor {
     uint32_t list_min_len;   /* smallest passage length in the whole list */
 
     /* private */
-    const uint8_t *doc_data, *doc_end;
-    const uint8_t *pos_data, *pos_end;
-    uint32_t nblocks;     /* blocks, including a final partial one */
-    uint32_t block;       /* index of the decoded block */
-    uint32_t shallow;     /* index of the block shallow_advance points at */
-    uint32_t i, n;        /* position in the decoded block and its length */
-    const uint8_t *skips; /* the skip entries */
+    const uint8_t *doc_data, *doc_end; /* the list's doc bytes */
+    const uint8_t *pos_data, *pos_end; /* the list's position bytes (NULL when not given) */
+    const uint8_t *skips;              /* the skip entries; NULL for a one-block list */
+    const uint8_t *payload;            /* the first block's doc data */
+    uint32_t nblocks;                  /* blocks, including a final partial one */
+    uint32_t nfull;                    /* bit-packed blocks (all but a partial last one) */
+    uint32_t block;                    /* index of the decoded block */
+    uint32_t shallow;                  /* index of the block shallow_advance points at */
+    uint32_t i, n;                     /* position in the decoded block and its length */
+    uint32_t has_pos;                  /* the list was written with positions */
     uint32_t ids[KZ_BLOCK_LEN];
     uint32_t freqs[KZ_BLOCK_LEN];
-    uint32_t pos_block; /* block whose positions are decoded (UINT32_MAX: none) */
-    uint32_t pos_index; /* index in ids[] whose positions are next in pos_buf */
+    /* positions of the decoded block, read lazily and only forwards */
+    uint32_t pos_block;   /* block whose position layout is loaded (UINT32_MAX: none) */
+    uint32_t pos_index;   /* index in ids[] whose positions start at value pos_value */
+    uint64_t pos_value;   /* index of that posting's first position among the block's values */
+    uint64_t pos_nchunks; /* bit-packed chunks of 128 values in the block */
+    uint64_t pos_walk;    /* chunk whose packed data starts at byte pos_walk_off */
+    uint64_t pos_chunk;   /* chunk decoded in pos_buf (UINT64_MAX: none) */
+    size_t pos_start;     /* offset of the block's position data in the position bytes */
+    size_t pos_walk_off;  /* see pos_walk */
+    uint32_t pos_buf[KZ_BLOCK_LEN];
 } kz_postings_cursor;
 
 /* Opens a cursor on the list stored in doc bytes [doc, doc+doc_len) and position bytes

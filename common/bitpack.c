@@ -1,0 +1,240 @@
+/* bitpack.c - the portable scalar block codec, variable-byte, and the run-time choice of codec.
+ *
+ * Layout of a packed block (shared with bitpack_simd.c, described in docs/format/postings.md):
+ * 128 integers at width b occupy 4*b little-endian 32-bit words; integer i belongs to lane i % 4
+ * and is the (i / 4)-th value of that lane's bit stream, filled from the least significant bit
+ * of word 0 of the lane upwards. Word w of lane l is stored at byte 16*w + 4*l. Every lane thus
+ * holds exactly b words, and an SSE register loaded from byte 16*w holds word w of all four
+ * lanes, which is what lets SIMD decoders unpack four integers per instruction.
+ *
+ * The scalar functions below are the reference: the SIMD ones must produce identical bytes and
+ * integers. Each is written once for a generic width and instantiated for every constant width
+ * 0..32 through a switch, so that the compiler can unroll the loop and fold the shifts. */
+#include "bitpack.h"
+
+#include "buf.h"
+#include "error.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define KZ_INLINE static inline __attribute__((always_inline))
+#else
+#define KZ_INLINE static inline
+#endif
+
+/* One implementation of the three block kernels. bitpack_simd.c provides the SIMD ones. */
+struct kz_codec {
+    const char *name;
+    void (*pack)(const uint32_t *in, unsigned bits, uint8_t *out);
+    void (*unpack)(const uint8_t *in, unsigned bits, uint32_t *out);
+    void (*unpack_delta)(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out);
+};
+
+/* Defined in bitpack_simd.c: the best SIMD codec this CPU runs, or the one named, or NULL
+ * (non-x86 builds, a CPU without the instructions, an unknown name). */
+const struct kz_codec *kz_codec_simd_best(void);
+const struct kz_codec *kz_codec_simd_find(const char *name);
+
+unsigned kz_bits_needed(const uint32_t *v, size_t n)
+{
+    uint32_t all = 0;
+    for (size_t i = 0; i < n; i++) all |= v[i];
+    return all ? 32u - (unsigned)__builtin_clz(all) : 0u;
+}
+
+KZ_INLINE void scalar_pack_w(const uint32_t *in, unsigned bits, uint8_t *out)
+{
+    if (bits == 0) return;
+    for (unsigned lane = 0; lane < 4; lane++) {
+        uint64_t acc = 0;
+        unsigned have = 0; /* bits pending in acc */
+        uint8_t *p = out + 4 * lane;
+        for (unsigned r = 0; r < 32; r++) {
+            acc |= (uint64_t)in[4 * r + lane] << have;
+            have += bits;
+            if (have >= 32) {
+                kz_store_u32le(p, (uint32_t)acc);
+                p += 16;
+                acc >>= 32;
+                have -= 32;
+            }
+        }
+    }
+}
+
+KZ_INLINE void scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out)
+{
+    if (bits == 0) {
+        memset(out, 0, KZ_BLOCK_LEN * sizeof *out);
+        return;
+    }
+    const uint32_t mask = bits == 32 ? UINT32_MAX : (1u << bits) - 1;
+    for (unsigned lane = 0; lane < 4; lane++) {
+        uint64_t acc = 0;
+        unsigned have = 0;
+        const uint8_t *p = in + 4 * lane;
+        for (unsigned r = 0; r < 32; r++) {
+            /* A lane stream is exactly `bits` words long, so loading on demand never reads past
+             * the block. */
+            if (have < bits) {
+                acc |= (uint64_t)kz_load_u32le(p) << have;
+                p += 16;
+                have += 32;
+            }
+            out[4 * r + lane] = (uint32_t)acc & mask;
+            acc >>= bits;
+            have -= bits;
+        }
+    }
+}
+
+/* clang-format off */
+#define KZ_WIDTH_CASES(X)                                                                          \
+    X(0)  X(1)  X(2)  X(3)  X(4)  X(5)  X(6)  X(7)  X(8)  X(9)  X(10) X(11) X(12) X(13) X(14)     \
+    X(15) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23) X(24) X(25) X(26) X(27) X(28) X(29)     \
+    X(30) X(31) X(32)
+/* clang-format on */
+
+static void scalar_pack(const uint32_t *in, unsigned bits, uint8_t *out)
+{
+    switch (bits) {
+#define KZ_CASE(b)                                                                                 \
+    case b:                                                                                        \
+        scalar_pack_w(in, b, out);                                                                 \
+        break;
+        KZ_WIDTH_CASES(KZ_CASE)
+#undef KZ_CASE
+    default:
+        break;
+    }
+}
+
+static void scalar_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
+{
+    switch (bits) {
+#define KZ_CASE(b)                                                                                 \
+    case b:                                                                                        \
+        scalar_unpack_w(in, b, out);                                                               \
+        break;
+        KZ_WIDTH_CASES(KZ_CASE)
+#undef KZ_CASE
+    default:
+        break;
+    }
+}
+
+static void scalar_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
+{
+    scalar_unpack(in, bits, out);
+    /* Unsigned arithmetic wraps; callers that need strictly increasing values check them. */
+    uint32_t acc = base;
+    for (unsigned i = 0; i < KZ_BLOCK_LEN; i++) out[i] = acc += out[i];
+}
+
+static const struct kz_codec scalar_codec = {"scalar", scalar_pack, scalar_unpack,
+                                             scalar_unpack_delta};
+
+/* The codec in use. NULL until first use; then chosen once from the CPU (any thread may do the
+ * choosing: the result is the same, and the atomic makes the publication race-free). Tests and
+ * benchmarks may pin one with kz_codec_select(). */
+static _Atomic(const struct kz_codec *) current_codec;
+
+static const struct kz_codec *codec(void)
+{
+    const struct kz_codec *c = atomic_load_explicit(&current_codec, memory_order_acquire);
+    if (c) return c;
+    c = kz_codec_simd_best();
+    if (!c) c = &scalar_codec;
+    atomic_store_explicit(&current_codec, c, memory_order_release);
+    return c;
+}
+
+void kz_bitpack128(const uint32_t *in, unsigned bits, uint8_t *out)
+{
+    codec()->pack(in, bits, out);
+}
+
+void kz_bitunpack128(const uint8_t *in, unsigned bits, uint32_t *out)
+{
+    codec()->unpack(in, bits, out);
+}
+
+void kz_bitunpack128_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
+{
+    codec()->unpack_delta(in, bits, base, out);
+}
+
+const char *kz_codec_impl(void)
+{
+    return codec()->name;
+}
+
+void kz_codec_force_scalar(int on)
+{
+    atomic_store(&current_codec, on ? &scalar_codec : NULL); /* NULL: re-chosen on next use */
+}
+
+int kz_codec_select(const char *name)
+{
+    if (name == NULL) {
+        atomic_store(&current_codec, NULL);
+        return KZ_OK;
+    }
+    const struct kz_codec *c =
+        strcmp(name, "scalar") == 0 ? &scalar_codec : kz_codec_simd_find(name);
+    if (!c)
+        return kz_fail(KZ_EINVAL,
+                       "codec '%s' is unknown or this CPU lacks its instructions "
+                       "(use scalar, sse4.1 or avx2)",
+                       name);
+    atomic_store(&current_codec, c);
+    return KZ_OK;
+}
+
+size_t kz_vbyte_encode(const uint32_t *in, size_t n, uint8_t *out)
+{
+    uint8_t *p = out;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = in[i];
+        while (v >= 0x80) {
+            *p++ = (uint8_t)(v | 0x80);
+            v >>= 7;
+        }
+        *p++ = (uint8_t)v;
+    }
+    return (size_t)(p - out);
+}
+
+int kz_vbyte_decode(const uint8_t *in, const uint8_t *end, size_t n, uint32_t *out,
+                    const uint8_t **next)
+{
+    const uint8_t *p = in;
+    for (size_t i = 0; i < n; i++) {
+        /* Fast path: one-byte integers are by far the most common (small gaps, tf 1). */
+        if (p < end && *p < 0x80) {
+            out[i] = *p++;
+            continue;
+        }
+        uint32_t v = 0;
+        unsigned shift = 0;
+        for (;;) {
+            if (p >= end)
+                return kz_fail(KZ_ECORRUPT,
+                               "variable-byte: integer %zu of %zu runs past the end of its data", i,
+                               n);
+            uint8_t byte = *p++;
+            /* The fifth byte may carry only the top 4 bits of a 32-bit integer and must end it. */
+            if (shift == 28 && byte > 0x0f)
+                return kz_fail(KZ_ECORRUPT, "variable-byte: integer %zu of %zu exceeds 32 bits", i,
+                               n);
+            v |= (uint32_t)(byte & 0x7f) << shift;
+            if (!(byte & 0x80)) break;
+            shift += 7;
+        }
+        out[i] = v;
+    }
+    if (next) *next = p;
+    return KZ_OK;
+}
