@@ -1,0 +1,123 @@
+/* cursor.h - the document-at-a-time iterator contract every query algorithm works with, and
+ * the constructors of the cursors the planner builds (term, phrase, OR, AND).
+ *
+ * A cursor walks the passages matching one clause of a query, in increasing segment-local id
+ * order, and scores the passage it is on. Invariants every implementation keeps:
+ *   - `doc` is the current passage id, or KZ_DOC_END once exhausted (and then stays there);
+ *     a fresh cursor is already on its first match;
+ *   - `next` and `advance` only move forward; `advance(t)` stops on the first match >= t and
+ *     does nothing when doc >= t already;
+ *   - `max_score` bounds `score` at every passage of the cursor, and after
+ *     `shallow_advance(t)` (t >= doc), `block_max` bounds it at every passage in
+ *     [t, block_last]; cursors without block data report max_score and KZ_DOC_END;
+ *     shallow_advance never moves `doc`;
+ *   - every operation returns KZ_OK or a negative status (KZ_ECORRUPT for damaged postings),
+ *     so damage found deep inside a combinator reaches the algorithm and the caller;
+ *   - cursors live in a kz_arena owned by the query run: construction allocates there, moving
+ *     and scoring never allocate per posting, and nothing is freed one by one.
+ * This is the PISA/tantivy design: algorithms (algo.h) see only this interface, so each pruning
+ * algorithm can be checked against the exhaustive one with any kind of cursor. */
+#ifndef KZ_CURSOR_H
+#define KZ_CURSOR_H
+
+#include "arena.h"
+#include "kzsearch.h"
+#include "bm25.h"
+#include "postings.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kz_cursor kz_cursor;
+
+typedef struct kz_cursor_ops {
+    int (*next)(kz_cursor *c);
+    int (*advance)(kz_cursor *c, uint32_t target);
+    /* The contribution of this clause to the current passage's score (doc != KZ_DOC_END). */
+    int (*score)(kz_cursor *c, double *out);
+    /* Sets block_max and block_last for the block that may hold target (>= doc). */
+    int (*shallow_advance)(kz_cursor *c, uint32_t target);
+} kz_cursor_ops;
+
+struct kz_cursor {
+    const kz_cursor_ops *ops;
+    uint32_t doc;        /* current passage, or KZ_DOC_END */
+    uint32_t tf;         /* occurrences in the current passage (term, phrase); 0 for combinators */
+    double max_score;    /* bound on score over the whole cursor */
+    double block_max;    /* after shallow_advance: bound on score over [target, block_last] */
+    uint32_t block_last; /* after shallow_advance: last passage the block bound covers */
+    uint64_t cost;       /* estimated matches (df): conjunctions lead with the cheapest */
+};
+
+static inline int kz_cursor_next(kz_cursor *c)
+{
+    return c->ops->next(c);
+}
+static inline int kz_cursor_advance(kz_cursor *c, uint32_t target)
+{
+    return c->ops->advance(c, target);
+}
+static inline int kz_cursor_score(kz_cursor *c, double *out)
+{
+    return c->ops->score(c, out);
+}
+static inline int kz_cursor_shallow_advance(kz_cursor *c, uint32_t target)
+{
+    return c->ops->shallow_advance(c, target);
+}
+static inline double kz_cursor_block_max_score(const kz_cursor *c)
+{
+    return c->block_max;
+}
+static inline uint32_t kz_cursor_block_last_doc(const kz_cursor *c)
+{
+    return c->block_last;
+}
+
+/* shallow_advance for cursors without block data: the list bound, up to the end. */
+int kz_cursor_shallow_none(kz_cursor *c, uint32_t target);
+
+/* A cursor over one term's posting list in a segment (term_cursor.c), scoring
+ * weight * tf / (tf + norm(doc_len[doc])) with the norms of bm25. weight is the term's idf
+ * (collection-wide). doc_len holds the lengths of the segment's ndocs passages; a posting id
+ * >= ndocs is damage (KZ_ECORRUPT). pos may be NULL (pos_len 0) unless the cursor feeds a
+ * phrase. bm25 and doc_len are borrowed and must outlive the cursor. */
+int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
+                       const uint32_t *doc_len, uint32_t ndocs, const uint8_t *doc,
+                       size_t doc_bytes, const uint8_t *pos, size_t pos_bytes, uint32_t df);
+
+/* Non-zero when c was made by kz_term_cursor_new. */
+int kz_term_cursor_is(const kz_cursor *c);
+
+/* The term cursor's underlying postings cursor (for phrases and highlighting). */
+kz_postings_cursor *kz_term_cursor_postings(kz_cursor *c);
+
+/* A phrase over n >= 1 term cursors (made with positions), term i expected at position
+ * p + offsets[i] for some occurrence p of term 0 (offsets[0] == 0, non-decreasing; equal
+ * offsets are terms the analyzer emitted as alternatives at one position). tf is the number of
+ * such p; the score is BM25 with weight = the sum of the terms' weights, as Lucene does.
+ * Positions are read only once all terms are on the same passage. The terms become owned by
+ * the phrase (do not use them elsewhere). */
+int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
+                         const uint32_t *doc_len, uint32_t ndocs, kz_cursor **terms,
+                         const uint32_t *offsets, size_t n);
+
+/* A disjunction: matches where any child matches; score = the sum of the matching children's
+ * scores, in child order. Children (n >= 1) become owned by it. */
+int kz_or_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, size_t n);
+
+/* A conjunction by leapfrogging from the cheapest child: matches where every child matches;
+ * score = the sum of the children's scores, in child order; block bound = the sum of the
+ * children's block bounds. Children (n >= 1) become owned by it. */
+int kz_and_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, size_t n);
+
+/* Internal helpers shared by the combinators and the conjunction algorithm. */
+
+/* Moves the cursors of order[] (n >= 1, cheapest first) to the first passage >= target they
+ * all match and stores it in *doc (KZ_DOC_END if none). */
+int kz_leapfrog(uint32_t *doc, kz_cursor **order, size_t n, uint32_t target);
+
+/* Copies n cursors into a new arena array (*out), sorted by increasing cost. */
+int kz_cursor_order_by_cost(kz_cursor ***out, kz_arena *arena, kz_cursor **cursors, size_t n);
+
+#endif

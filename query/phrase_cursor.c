@@ -1,0 +1,180 @@
+/* phrase_cursor.c - the phrase combinator: passages where the terms occur at consecutive
+ * positions (relative offsets given by the query), scored as one BM25 term.
+ *
+ * Invariants: terms[] keeps query order (terms[0] anchors offsets); order[] is the same cursors
+ * cheapest first, for the leapfrog that finds passages holding every term. Positions are decoded
+ * only for such passages - the cheap check comes first. base.doc is a passage with at least one
+ * occurrence of the phrase and base.tf counts them. Position buffers grow geometrically in the
+ * arena, so a query run allocates O(log max tf) times per term, never per posting. */
+#include "cursor.h"
+
+#include "error.h"
+
+/* Occurrences of one term in one passage beyond this are damage: passages are paragraphs, and
+ * even a 64-million-token passage would already need 256 MiB of positions. */
+#define KZ_PHRASE_MAX_TF (1u << 26)
+
+typedef struct phrase_cursor {
+    kz_cursor base;
+    kz_cursor **terms;
+    kz_cursor **order;
+    const uint32_t *offsets;
+    uint32_t **pos; /* pos[i]: positions of terms[i] in the current passage */
+    uint32_t *cap;  /* room in pos[i] */
+    size_t n;
+    kz_arena *arena;
+    const kz_bm25 *bm25;
+    double weight;
+    const uint32_t *doc_len;
+} phrase_cursor;
+
+static int load_positions(phrase_cursor *p, size_t i)
+{
+    kz_cursor *t = p->terms[i];
+    if (t->tf > KZ_PHRASE_MAX_TF)
+        return kz_fail(KZ_ECORRUPT, "posting of passage %u claims %u occurrences", t->doc, t->tf);
+    if (t->tf > p->cap[i]) {
+        uint32_t cap = p->cap[i] * 2 > t->tf ? p->cap[i] * 2 : t->tf;
+        if (cap < 16) cap = 16;
+        KZ_TRY(kz_arena_calloc((void **)&p->pos[i], p->arena, cap, sizeof **p->pos));
+        p->cap[i] = cap;
+    }
+    return kz_postings_positions(kz_term_cursor_postings(t), p->pos[i]);
+}
+
+/* Counts the occurrences p of terms[0] such that every terms[i] occurs at p + offsets[i]. */
+static int count_matches(phrase_cursor *p, uint32_t *count)
+{
+    uint32_t at[64]; /* cursor into pos[i]; phrases are capped at 64 terms by the constructor */
+    for (size_t i = 0; i < p->n; i++) {
+        KZ_TRY(load_positions(p, i));
+        at[i] = 0;
+    }
+    uint32_t found = 0;
+    const kz_cursor *t0 = p->terms[0];
+    for (uint32_t j = 0; j < t0->tf; j++) {
+        uint64_t start = p->pos[0][j];
+        int ok = 1;
+        for (size_t i = 1; i < p->n && ok; i++) {
+            uint64_t want = start + p->offsets[i];
+            const uint32_t *pi = p->pos[i];
+            uint32_t tf = p->terms[i]->tf;
+            while (at[i] < tf && pi[at[i]] < want) at[i]++;
+            if (at[i] == tf) {
+                /* term i has no later occurrence: no later start can match either */
+                *count = found;
+                return KZ_OK;
+            }
+            ok = pi[at[i]] == want;
+        }
+        found += (uint32_t)ok;
+    }
+    *count = found;
+    return KZ_OK;
+}
+
+/* Moves to the first passage >= target holding the phrase. */
+static int seek(phrase_cursor *p, uint32_t target)
+{
+    for (;;) {
+        KZ_TRY(kz_leapfrog(&p->base.doc, p->order, p->n, target));
+        if (p->base.doc == KZ_DOC_END) {
+            p->base.tf = 0;
+            return KZ_OK;
+        }
+        KZ_TRY(count_matches(p, &p->base.tf));
+        if (p->base.tf > 0) return KZ_OK;
+        target = p->base.doc + 1;
+    }
+}
+
+static int phrase_next(kz_cursor *c)
+{
+    if (c->doc == KZ_DOC_END) return KZ_OK;
+    return seek((phrase_cursor *)c, c->doc + 1);
+}
+
+static int phrase_advance(kz_cursor *c, uint32_t target)
+{
+    if (c->doc >= target) return KZ_OK;
+    return seek((phrase_cursor *)c, target);
+}
+
+static int phrase_score(kz_cursor *c, double *out)
+{
+    phrase_cursor *p = (phrase_cursor *)c;
+    *out = kz_bm25_score(p->weight, c->tf, kz_bm25_norm(p->bm25, p->doc_len[c->doc]));
+    return KZ_OK;
+}
+
+/* The phrase occurs at most min(tf_i) times in a passage, and the passage is at least as long
+ * as the longest of the terms' shortest passages: bound with that pair. */
+static int phrase_shallow(kz_cursor *c, uint32_t target)
+{
+    phrase_cursor *p = (phrase_cursor *)c;
+    if (c->doc == KZ_DOC_END) {
+        c->block_max = 0.0;
+        c->block_last = KZ_DOC_END;
+        return KZ_OK;
+    }
+    uint32_t max_tf = UINT32_MAX, min_len = 0, last = KZ_DOC_END;
+    for (size_t i = 0; i < p->n; i++) {
+        KZ_TRY(kz_cursor_shallow_advance(p->terms[i], target));
+        const kz_postings_cursor *pc = kz_term_cursor_postings(p->terms[i]);
+        if (pc->block_max_tf < max_tf) max_tf = pc->block_max_tf;
+        if (pc->block_min_len > min_len) min_len = pc->block_min_len;
+        if (pc->block_last_doc < last) last = pc->block_last_doc;
+    }
+    c->block_max = kz_bm25_upper(p->bm25, p->weight, max_tf, min_len);
+    c->block_last = last;
+    return KZ_OK;
+}
+
+static const kz_cursor_ops phrase_ops = {phrase_next, phrase_advance, phrase_score, phrase_shallow};
+
+int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
+                         const uint32_t *doc_len, uint32_t ndocs, kz_cursor **terms,
+                         const uint32_t *offsets, size_t n)
+{
+    (void)ndocs; /* the term cursors already keep every id below ndocs */
+    *out = NULL;
+    if (n == 0 || n > 64) return kz_fail(KZ_EINVAL, "a phrase needs 1 to 64 terms, not %zu", n);
+    for (size_t i = 0; i < n; i++) {
+        if (!kz_term_cursor_is(terms[i]))
+            return kz_fail(KZ_EINVAL, "phrase term %zu is not a term cursor", i);
+        if (i > 0 ? offsets[i] < offsets[i - 1] : offsets[0] != 0)
+            return kz_fail(KZ_EINVAL, "phrase offsets must start at 0 and not decrease");
+    }
+    phrase_cursor *p;
+    KZ_TRY(kz_arena_alloc((void **)&p, arena, sizeof *p));
+    KZ_TRY(kz_arena_calloc((void **)&p->terms, arena, n, sizeof *p->terms));
+    KZ_TRY(kz_arena_calloc((void **)&p->pos, arena, n, sizeof *p->pos));
+    KZ_TRY(kz_arena_calloc((void **)&p->cap, arena, n, sizeof *p->cap));
+    uint32_t *offs;
+    KZ_TRY(kz_arena_calloc((void **)&offs, arena, n, sizeof *offs));
+    KZ_TRY(kz_cursor_order_by_cost(&p->order, arena, terms, n));
+    uint32_t max_tf = UINT32_MAX, min_len = 0;
+    uint64_t cost = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        p->terms[i] = terms[i];
+        offs[i] = offsets[i];
+        const kz_postings_cursor *pc = kz_term_cursor_postings(terms[i]);
+        if (pc->list_max_tf < max_tf) max_tf = pc->list_max_tf;
+        if (pc->list_min_len > min_len) min_len = pc->list_min_len;
+        if (terms[i]->cost < cost) cost = terms[i]->cost;
+    }
+    p->offsets = offs;
+    p->n = n;
+    p->arena = arena;
+    p->bm25 = bm25;
+    p->weight = weight;
+    p->doc_len = doc_len;
+    p->base.ops = &phrase_ops;
+    p->base.cost = cost;
+    p->base.max_score = kz_bm25_upper(bm25, weight, max_tf, min_len);
+    p->base.block_max = p->base.max_score;
+    p->base.block_last = KZ_DOC_END;
+    KZ_TRY(seek(p, 0));
+    *out = &p->base;
+    return KZ_OK;
+}

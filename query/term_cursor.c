@@ -1,0 +1,110 @@
+/* term_cursor.c - the cursor over one term's postings in a segment, scored with BM25.
+ *
+ * Invariants: base.doc mirrors pc.doc and is either KZ_DOC_END or < ndocs (a larger id is
+ * reported as damage, so doc_len[doc] is always in bounds); base.tf mirrors pc.tf. Bounds come
+ * from the skip data (largest tf, shortest passage per block and per list) through
+ * kz_bm25_upper, so they hold for any k1 and b; a posting that breaks the list bounds it
+ * advertised is damage too, caught when scored. */
+#include "cursor.h"
+
+#include "error.h"
+
+typedef struct term_cursor {
+    kz_cursor base;
+    kz_postings_cursor pc;
+    const kz_bm25 *bm25;
+    double weight;
+    const uint32_t *doc_len;
+    uint32_t ndocs;
+} term_cursor;
+
+static int sync(term_cursor *t)
+{
+    if (t->pc.doc != KZ_DOC_END && t->pc.doc >= t->ndocs) {
+        t->base.doc = KZ_DOC_END;
+        return kz_fail(KZ_ECORRUPT, "posting list names passage %u of a segment of %u passages",
+                       t->pc.doc, t->ndocs);
+    }
+    t->base.doc = t->pc.doc;
+    t->base.tf = t->pc.tf;
+    return KZ_OK;
+}
+
+static int term_next(kz_cursor *c)
+{
+    term_cursor *t = (term_cursor *)c;
+    if (c->doc == KZ_DOC_END) return KZ_OK;
+    KZ_TRY(kz_postings_next(&t->pc));
+    return sync(t);
+}
+
+static int term_advance(kz_cursor *c, uint32_t target)
+{
+    term_cursor *t = (term_cursor *)c;
+    if (c->doc >= target) return KZ_OK;
+    KZ_TRY(kz_postings_advance(&t->pc, target));
+    return sync(t);
+}
+
+static int term_score(kz_cursor *c, double *out)
+{
+    term_cursor *t = (term_cursor *)c;
+    uint32_t dl = t->doc_len[c->doc];
+    if (c->tf == 0 || c->tf > t->pc.list_max_tf || dl < t->pc.list_min_len)
+        return kz_fail(KZ_ECORRUPT,
+                       "posting (passage %u, tf %u, length %u) breaks its list's bounds (max tf "
+                       "%u, min length %u)",
+                       c->doc, c->tf, dl, t->pc.list_max_tf, t->pc.list_min_len);
+    *out = kz_bm25_score(t->weight, c->tf, kz_bm25_norm(t->bm25, dl));
+    return KZ_OK;
+}
+
+static int term_shallow(kz_cursor *c, uint32_t target)
+{
+    term_cursor *t = (term_cursor *)c;
+    if (c->doc == KZ_DOC_END) {
+        c->block_max = 0.0;
+        c->block_last = KZ_DOC_END;
+        return KZ_OK;
+    }
+    /* No posting lies in [target, doc), so the block holding doc bounds that range too. */
+    if (target < c->doc) target = c->doc;
+    KZ_TRY(kz_postings_shallow_advance(&t->pc, target));
+    c->block_last = t->pc.block_last_doc;
+    c->block_max = kz_bm25_upper(t->bm25, t->weight, t->pc.block_max_tf, t->pc.block_min_len);
+    return KZ_OK;
+}
+
+static const kz_cursor_ops term_ops = {term_next, term_advance, term_score, term_shallow};
+
+int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
+                       const uint32_t *doc_len, uint32_t ndocs, const uint8_t *doc,
+                       size_t doc_bytes, const uint8_t *pos, size_t pos_bytes, uint32_t df)
+{
+    *out = NULL;
+    term_cursor *t;
+    KZ_TRY(kz_arena_alloc((void **)&t, arena, sizeof *t));
+    KZ_TRY(kz_postings_open(&t->pc, doc, doc_bytes, pos, pos_bytes, df));
+    t->base.ops = &term_ops;
+    t->bm25 = bm25;
+    t->weight = weight;
+    t->doc_len = doc_len;
+    t->ndocs = ndocs;
+    t->base.cost = df;
+    t->base.max_score = kz_bm25_upper(bm25, weight, t->pc.list_max_tf, t->pc.list_min_len);
+    t->base.block_max = t->base.max_score;
+    t->base.block_last = KZ_DOC_END;
+    KZ_TRY(sync(t));
+    *out = &t->base;
+    return KZ_OK;
+}
+
+int kz_term_cursor_is(const kz_cursor *c)
+{
+    return c->ops == &term_ops;
+}
+
+kz_postings_cursor *kz_term_cursor_postings(kz_cursor *c)
+{
+    return &((term_cursor *)c)->pc;
+}
