@@ -6,7 +6,7 @@
  * block index maps each block to its first record id and byte offset, so fetching a record
  * decompresses one block. Why blocks: one passage is too small for zstd to compress well, a
  * whole file too large to decompress for one snippet; 16 KiB blocks give most of the ratio and
- * sub-millisecond access. The byte layout is in docs/FORMAT.md.
+ * sub-millisecond access. The byte layout is in docs/format/store.md.
  *
  * The reader treats the bytes as untrusted and is safe to use from many threads at once (it
  * keeps no mutable state). */

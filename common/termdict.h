@@ -6,7 +6,7 @@
  * (2) an open-addressing hash table keyed by XXH3-64 of the term that maps straight to the term's
  * block and slot, so that looking up a query term costs one or two cache misses. Terms are
  * arbitrary non-empty byte strings (UTF-8 in practice) of at most KZ_TERM_MAX bytes, added in
- * strictly increasing memcmp order. The byte layout is in docs/FORMAT.md.
+ * strictly increasing memcmp order. The byte layout is in docs/format/termdict.md.
  *
  * The reader treats the bytes as untrusted: any inconsistency gives KZ_ECORRUPT. */
 #ifndef KZ_TERMDICT_H
@@ -60,8 +60,10 @@ typedef struct kz_termdict_iter {
     char prefix[KZ_TERM_MAX + 1];
     size_t prefix_len;
     /* private */
-    uint64_t block, index; /* current block and term index within it */
-    const uint8_t *p;      /* next entry in the current block */
+    uint64_t block, index;     /* current block and term index within it */
+    const uint8_t *p;          /* next entry in the current block */
+    const uint8_t *end;        /* end of the current block */
+    uint64_t doc_end, pos_end; /* ends of the previous term's streams (delta base) */
     char term[KZ_TERM_MAX + 1];
     size_t term_len;
     int done;

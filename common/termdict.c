@@ -1,0 +1,402 @@
+/* termdict.c - writer and mmap reader of the term dictionary (layout: docs/format/termdict.md).
+ *
+ * Invariants of a finished dictionary: terms are stored in strictly increasing memcmp order in
+ * blocks of exactly KZ_TD_BLOCK terms (the last block may hold fewer), so term number n lives in
+ * block n / KZ_TD_BLOCK at index n % KZ_TD_BLOCK. Inside a block each term is front-coded against
+ * the previous one (the first term of a block shares nothing, so a block decodes on its own) and
+ * its term info follows it, with postings offsets delta-coded against the end of the previous
+ * term's streams (zero for the usual contiguous layout). The block index holds nblocks + 1 byte
+ * offsets (the last one is the end of the block area), so block b spans [off[b], off[b+1]). The
+ * hash table has more slots than terms (load <= 2/3), so every probe sequence meets an empty slot;
+ * a full slot holds a 20-bit fingerprint of the term's XXH3 hash (never 0; an empty slot is all
+ * zeros), the byte offset of the term's block and the term's index in it, so a lookup reads one
+ * slot run and one block: a miss is nearly always decided in the slot run alone.
+ *
+ * The reader decodes in place from the (untrusted) bytes: every read is bounded by the section it
+ * belongs to, and anything inconsistent is KZ_ECORRUPT. */
+#include "termdict.h"
+
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define KZ_TD_MAGIC   0x44545a4bu /* "KZTD" read as a little-endian u32 */
+#define KZ_TD_VERSION 1u
+#define KZ_TD_HEADER  64u
+/* 16 terms a block: a lookup decodes on average 8 entries (about 100 bytes, two adjacent cache
+ * lines) to reach its term; the per-block cost (a first term stored whole plus an 8-byte index
+ * entry) is about one byte a term; and the index within the block fits the slot's 4 bits. */
+#define KZ_TD_BLOCK     16u
+#define KZ_TD_IDX_BITS  4
+#define KZ_TD_OFF_BITS  40 /* block offsets up to 1 TiB */
+#define KZ_TD_FP_SHIFT  (KZ_TD_IDX_BITS + KZ_TD_OFF_BITS)
+#define KZ_TD_OFF_LIMIT ((uint64_t)1 << KZ_TD_OFF_BITS)
+#define KZ_TD_MAX_SLOTS ((uint64_t)1 << 32) /* slot positions come from a 32-bit multiply-shift */
+#define KZ_TD_MAX_TERMS (KZ_TD_MAX_SLOTS / 3 * 2)
+#define KZ_TD_ENTRY_MAX (2 * 2 + KZ_TERM_MAX + 6 * 10) /* an encoded entry is at most this long */
+
+struct kz_termdict_writer {
+    kz_buf blocks;     /* the block area being built */
+    kz_buf block_offs; /* u64le offset of each block's start in the block area */
+    kz_buf hashes;     /* u64le XXH3 hash of each term, in term order */
+    uint64_t nterms;
+    char prev[KZ_TERM_MAX];
+    size_t prev_len;
+    uint64_t doc_end, pos_end; /* end of the previous term's streams in this block */
+    int finished;
+};
+
+static uint64_t zigzag(uint64_t delta)
+{
+    return (delta << 1) ^ (0 - (delta >> 63));
+}
+
+static uint64_t unzigzag(uint64_t z)
+{
+    return (z >> 1) ^ (0 - (z & 1));
+}
+
+/* Number of slots for n terms: load factor at most 2/3 and at least one empty slot. */
+static uint64_t slots_for(uint64_t n)
+{
+    return n + n / 2 + 1;
+}
+
+static uint64_t slot_start(uint64_t hash, uint64_t nslots)
+{
+    return ((hash & 0xffffffffu) * nslots) >> 32;
+}
+
+static uint64_t fingerprint(uint64_t hash)
+{
+    uint64_t fp = hash >> KZ_TD_FP_SHIFT;
+    return fp ? fp : 1;
+}
+
+int kz_termdict_writer_new(kz_termdict_writer **out)
+{
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL) return KZ_ENOMEM_FAIL();
+    return KZ_OK;
+}
+
+void kz_termdict_writer_free(kz_termdict_writer *w)
+{
+    if (w == NULL) return;
+    kz_buf_free(&w->blocks);
+    kz_buf_free(&w->block_offs);
+    kz_buf_free(&w->hashes);
+    free(w);
+}
+
+int kz_termdict_writer_add(kz_termdict_writer *w, const char *term, size_t len,
+                           const kz_term_info *info)
+{
+    if (w->finished) return kz_fail(KZ_EINVAL, "term dictionary writer already finished");
+    if (len == 0 || len > KZ_TERM_MAX)
+        return kz_fail(KZ_EINVAL, "term of %zu bytes: terms must have 1 to %d bytes", len,
+                       KZ_TERM_MAX);
+    if (w->nterms >= KZ_TD_MAX_TERMS)
+        return kz_fail(KZ_EINVAL, "more than %llu terms in one dictionary: split the segment",
+                       (unsigned long long)KZ_TD_MAX_TERMS);
+    size_t shared = 0;
+    if (w->nterms > 0) {
+        size_t min = len < w->prev_len ? len : w->prev_len;
+        while (shared < min && w->prev[shared] == term[shared]) shared++;
+        int bigger = shared < min ? (unsigned char)term[shared] > (unsigned char)w->prev[shared]
+                                  : len > w->prev_len;
+        if (!bigger)
+            return kz_fail(KZ_EINVAL, "term \"%.*s\" not added in strictly increasing order",
+                           (int)len, term);
+    }
+    if (w->nterms % KZ_TD_BLOCK == 0) {
+        shared = 0;
+        w->doc_end = w->pos_end = 0;
+        KZ_TRY(kz_buf_append_u64le(&w->block_offs, w->blocks.len));
+    }
+    kz_buf *b = &w->blocks;
+    KZ_TRY(kz_buf_reserve(b, KZ_TD_ENTRY_MAX));
+    KZ_TRY(kz_buf_append_varint(b, shared));
+    KZ_TRY(kz_buf_append_varint(b, len - shared));
+    KZ_TRY(kz_buf_append(b, term + shared, len - shared));
+    KZ_TRY(kz_buf_append_varint(b, info->df));
+    KZ_TRY(kz_buf_append_varint(b, info->cf));
+    KZ_TRY(kz_buf_append_varint(b, zigzag(info->doc_off - w->doc_end)));
+    KZ_TRY(kz_buf_append_varint(b, info->doc_len));
+    KZ_TRY(kz_buf_append_varint(b, zigzag(info->pos_off - w->pos_end)));
+    KZ_TRY(kz_buf_append_varint(b, info->pos_len));
+    KZ_TRY(kz_buf_append_u64le(&w->hashes, XXH3_64bits(term, len)));
+    w->doc_end = info->doc_off + info->doc_len;
+    w->pos_end = info->pos_off + info->pos_len;
+    memcpy(w->prev, term, len);
+    w->prev_len = len;
+    w->nterms++;
+    return KZ_OK;
+}
+
+int kz_termdict_writer_finish(kz_termdict_writer *w, kz_buf *out)
+{
+    if (w->finished) return kz_fail(KZ_EINVAL, "term dictionary writer already finished");
+    w->finished = 1;
+    if (w->blocks.len >= KZ_TD_OFF_LIMIT)
+        return kz_fail(KZ_EINVAL, "term dictionary blocks exceed 1 TiB: split the segment");
+    uint64_t nblocks = w->block_offs.len / 8;
+    uint64_t nslots = slots_for(w->nterms);
+    if (nslots > SIZE_MAX / 8) return KZ_ENOMEM_FAIL();
+    uint64_t *slots = calloc((size_t)nslots, sizeof *slots);
+    if (slots == NULL) return KZ_ENOMEM_FAIL();
+    for (uint64_t n = 0; n < w->nterms; n++) {
+        uint64_t h = kz_load_u64le(w->hashes.data + 8 * n);
+        uint64_t block_off = kz_load_u64le(w->block_offs.data + 8 * (n / KZ_TD_BLOCK));
+        uint64_t v =
+            fingerprint(h) << KZ_TD_FP_SHIFT | block_off << KZ_TD_IDX_BITS | n % KZ_TD_BLOCK;
+        uint64_t s = slot_start(h, nslots);
+        while (slots[s] != 0) s = s + 1 == nslots ? 0 : s + 1;
+        slots[s] = v;
+    }
+    uint64_t index_off = KZ_TD_HEADER + w->blocks.len;
+    uint64_t hash_off = index_off + 8 * (nblocks + 1);
+    int rc = KZ_OK;
+    KZ_CHECK(kz_buf_reserve(out, (size_t)(hash_off + 8 * nslots)));
+    KZ_CHECK(kz_buf_append_u32le(out, KZ_TD_MAGIC));
+    KZ_CHECK(kz_buf_append_u32le(out, KZ_TD_VERSION));
+    KZ_CHECK(kz_buf_append_u64le(out, w->nterms));
+    KZ_CHECK(kz_buf_append_u64le(out, nblocks));
+    KZ_CHECK(kz_buf_append_u32le(out, KZ_TD_BLOCK));
+    KZ_CHECK(kz_buf_append_u32le(out, 0));
+    KZ_CHECK(kz_buf_append_u64le(out, KZ_TD_HEADER));
+    KZ_CHECK(kz_buf_append_u64le(out, index_off));
+    KZ_CHECK(kz_buf_append_u64le(out, hash_off));
+    KZ_CHECK(kz_buf_append_u64le(out, nslots));
+    KZ_CHECK(kz_buf_append(out, w->blocks.data, w->blocks.len));
+    KZ_CHECK(kz_buf_append(out, w->block_offs.data, w->block_offs.len));
+    KZ_CHECK(kz_buf_append_u64le(out, w->blocks.len));
+    for (uint64_t s = 0; s < nslots; s++) KZ_CHECK(kz_buf_append_u64le(out, slots[s]));
+done:
+    free(slots);
+    return rc;
+}
+
+static int corrupt(const char *what)
+{
+    return kz_fail(KZ_ECORRUPT, "term dictionary: %s; the segment is damaged, rebuild the index",
+                   what);
+}
+
+int kz_termdict_open(kz_termdict *td, const uint8_t *data, size_t len)
+{
+    memset(td, 0, sizeof *td);
+    if (len < KZ_TD_HEADER) return corrupt("shorter than its header");
+    if (kz_load_u32le(data) != KZ_TD_MAGIC) return corrupt("bad magic number");
+    if (kz_load_u32le(data + 4) != KZ_TD_VERSION)
+        return kz_fail(KZ_ECORRUPT, "term dictionary format version %u is not supported (want %u)",
+                       kz_load_u32le(data + 4), KZ_TD_VERSION);
+    uint64_t nterms = kz_load_u64le(data + 8);
+    uint64_t nblocks = kz_load_u64le(data + 16);
+    uint32_t block_terms = kz_load_u32le(data + 24);
+    uint64_t blocks_off = kz_load_u64le(data + 32);
+    uint64_t index_off = kz_load_u64le(data + 40);
+    uint64_t hash_off = kz_load_u64le(data + 48);
+    uint64_t nslots = kz_load_u64le(data + 56);
+    if (block_terms != KZ_TD_BLOCK || kz_load_u32le(data + 28) != 0)
+        return corrupt("unexpected block size");
+    if (nterms > KZ_TD_MAX_TERMS || nblocks != (nterms + KZ_TD_BLOCK - 1) / KZ_TD_BLOCK)
+        return corrupt("term and block counts disagree");
+    if (blocks_off != KZ_TD_HEADER || index_off < blocks_off || index_off > len ||
+        index_off - blocks_off >= KZ_TD_OFF_LIMIT)
+        return corrupt("block area out of bounds");
+    if ((len - index_off) / 8 < nblocks + 1 || hash_off != index_off + 8 * (nblocks + 1))
+        return corrupt("block index out of bounds");
+    if (nslots <= nterms || nslots > KZ_TD_MAX_SLOTS || (len - hash_off) / 8 != nslots ||
+        (len - hash_off) % 8 != 0)
+        return corrupt("hash table out of bounds");
+    if (kz_load_u64le(data + index_off) != 0 ||
+        kz_load_u64le(data + index_off + 8 * nblocks) != index_off - blocks_off)
+        return corrupt("block index does not cover the block area");
+    td->data = data;
+    td->len = len;
+    td->nterms = nterms;
+    td->nblocks = nblocks;
+    td->blocks_off = blocks_off;
+    td->index_off = index_off;
+    td->hash_off = hash_off;
+    td->hash_slots = nslots;
+    return KZ_OK;
+}
+
+/* Decoding state of one block: the current term and the running ends of the postings streams. */
+typedef struct entry_state {
+    char *term; /* KZ_TERM_MAX bytes */
+    size_t *term_len;
+    uint64_t *doc_end, *pos_end;
+} entry_state;
+
+/* Decodes the entry at *p (bytes up to end). first: the entry starts a block. Checks that the
+ * term follows the previous one in strictly increasing order (front coding makes it cheap). */
+static int decode_entry(const uint8_t **p, const uint8_t *end, int first, entry_state st,
+                        kz_term_info *info)
+{
+    uint64_t shared, suffix, v[6];
+    KZ_TRY(kz_read_varint(p, end, &shared));
+    KZ_TRY(kz_read_varint(p, end, &suffix));
+    size_t prev_len = first ? 0 : *st.term_len;
+    if (shared > prev_len || suffix == 0 || suffix > KZ_TERM_MAX - shared ||
+        suffix > (uint64_t)(end - *p))
+        return corrupt("bad term entry");
+    if (shared < prev_len && (unsigned char)st.term[shared] >= **p)
+        return corrupt("terms out of order");
+    memcpy(st.term + shared, *p, (size_t)suffix);
+    *p += suffix;
+    *st.term_len = (size_t)(shared + suffix);
+    for (int i = 0; i < 6; i++) KZ_TRY(kz_read_varint(p, end, &v[i]));
+    if (v[0] > UINT32_MAX) return corrupt("document frequency out of range");
+    if (first) *st.doc_end = *st.pos_end = 0;
+    info->df = (uint32_t)v[0];
+    info->cf = v[1];
+    info->doc_off = *st.doc_end + unzigzag(v[2]);
+    info->doc_len = v[3];
+    info->pos_off = *st.pos_end + unzigzag(v[4]);
+    info->pos_len = v[5];
+    *st.doc_end = info->doc_off + info->doc_len;
+    *st.pos_end = info->pos_off + info->pos_len;
+    return KZ_OK;
+}
+
+/* Bounds of block b, from the block index. */
+static int block_bounds(const kz_termdict *td, uint64_t b, const uint8_t **start,
+                        const uint8_t **end)
+{
+    const uint8_t *ix = td->data + td->index_off + 8 * b;
+    uint64_t s = kz_load_u64le(ix), e = kz_load_u64le(ix + 8);
+    if (s > e || e > td->index_off - td->blocks_off) return corrupt("bad block offset");
+    *start = td->data + td->blocks_off + s;
+    *end = td->data + td->blocks_off + e;
+    return KZ_OK;
+}
+
+static uint64_t block_count(const kz_termdict *td, uint64_t b)
+{
+    uint64_t left = td->nterms - b * KZ_TD_BLOCK;
+    return left < KZ_TD_BLOCK ? left : KZ_TD_BLOCK;
+}
+
+static int compare(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c != 0) return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+int kz_termdict_lookup(const kz_termdict *td, const char *term, size_t len, kz_term_info *info)
+{
+    if (len == 0 || len > KZ_TERM_MAX || td->nterms == 0) return KZ_ENOTFOUND;
+    uint64_t h = XXH3_64bits(term, len);
+    uint64_t fp = fingerprint(h);
+    const uint8_t *table = td->data + td->hash_off;
+    const uint8_t *area_end = td->data + td->index_off;
+    uint64_t s = slot_start(h, td->hash_slots);
+    /* Bounded by the table size so that a damaged table without empty slots still ends. */
+    for (uint64_t probes = 0; probes < td->hash_slots; probes++) {
+        uint64_t v = kz_load_u64le(table + 8 * s);
+        if (v == 0) return KZ_ENOTFOUND;
+        if (v >> KZ_TD_FP_SHIFT == fp) {
+            uint64_t off = (v >> KZ_TD_IDX_BITS) & (KZ_TD_OFF_LIMIT - 1);
+            unsigned idx = (unsigned)(v & (KZ_TD_BLOCK - 1));
+            if (off >= td->index_off - td->blocks_off) return corrupt("hash slot out of bounds");
+            const uint8_t *p = td->data + td->blocks_off + off;
+            char buf[KZ_TERM_MAX];
+            size_t buf_len = 0;
+            uint64_t doc_end = 0, pos_end = 0;
+            entry_state st = {buf, &buf_len, &doc_end, &pos_end};
+            kz_term_info found;
+            for (unsigned i = 0; i <= idx; i++)
+                KZ_TRY(decode_entry(&p, area_end, i == 0, st, &found));
+            if (buf_len == len && memcmp(buf, term, len) == 0) {
+                *info = found;
+                return KZ_OK;
+            }
+        }
+        s = s + 1 == td->hash_slots ? 0 : s + 1;
+    }
+    return corrupt("hash table has no empty slot");
+}
+
+/* Reads the first term of block b into term (KZ_TERM_MAX bytes). */
+static int first_term(const kz_termdict *td, uint64_t b, char *term, size_t *len)
+{
+    const uint8_t *p, *end;
+    KZ_TRY(block_bounds(td, b, &p, &end));
+    uint64_t doc_end, pos_end;
+    kz_term_info info;
+    entry_state st = {term, len, &doc_end, &pos_end};
+    return decode_entry(&p, end, 1, st, &info);
+}
+
+static int enter_block(kz_termdict_iter *it, uint64_t b)
+{
+    it->block = b;
+    it->index = 0;
+    it->term_len = 0;
+    return block_bounds(it->td, b, &it->p, &it->end);
+}
+
+int kz_termdict_iter_init(kz_termdict_iter *it, const kz_termdict *td, const char *prefix,
+                          size_t len)
+{
+    memset(it, 0, sizeof *it);
+    it->td = td;
+    if (len > KZ_TERM_MAX || td->nterms == 0) {
+        it->done = 1; /* no term is longer than KZ_TERM_MAX */
+        return KZ_OK;
+    }
+    if (len > 0) memcpy(it->prefix, prefix, len);
+    it->prefix_len = len;
+    /* The last block whose first term is <= prefix holds the first term >= prefix, or that
+     * term starts the next block. */
+    uint64_t lo = 0, hi = td->nblocks; /* first term of block hi.. is > prefix */
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        char t[KZ_TERM_MAX];
+        size_t tl;
+        KZ_TRY(first_term(td, mid, t, &tl));
+        if (compare(t, tl, it->prefix, len) <= 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return enter_block(it, lo);
+}
+
+int kz_termdict_iter_next(kz_termdict_iter *it, const char **term, size_t *len, kz_term_info *info)
+{
+    const kz_termdict *td = it->td;
+    while (!it->done) {
+        if (it->index == block_count(td, it->block)) {
+            if (it->p != it->end) return corrupt("block longer than its terms");
+            if (it->block + 1 == td->nblocks) break;
+            char last[KZ_TERM_MAX];
+            size_t last_len = it->term_len;
+            memcpy(last, it->term, last_len);
+            KZ_TRY(enter_block(it, it->block + 1));
+            entry_state st = {it->term, &it->term_len, &it->doc_end, &it->pos_end};
+            KZ_TRY(decode_entry(&it->p, it->end, 1, st, info));
+            if (compare(last, last_len, it->term, it->term_len) >= 0)
+                return corrupt("blocks out of order");
+        } else {
+            entry_state st = {it->term, &it->term_len, &it->doc_end, &it->pos_end};
+            KZ_TRY(decode_entry(&it->p, it->end, it->index == 0, st, info));
+        }
+        it->index++;
+        size_t pl = it->prefix_len;
+        if (it->term_len >= pl && memcmp(it->term, it->prefix, pl) == 0) {
+            *term = it->term;
+            *len = it->term_len;
+            return KZ_OK;
+        }
+        if (compare(it->term, it->term_len, it->prefix, pl) > 0) break; /* past the prefix */
+    }
+    it->done = 1;
+    return KZ_ITEROVER;
+}
