@@ -2,7 +2,7 @@
  * directories (incrementally: unchanged files are skipped, changed ones re-indexed, deleted ones
  * removed), with a progress line on a terminal and a one-line summary. Also `kzsearch
  * optimize`, which merges the index into one segment. */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE /* nftw with FTW_ACTIONRETVAL, to skip hidden directories */
 #include "commands.h"
 #include "common.h"
 #include "kzsearch.h"

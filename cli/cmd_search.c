@@ -44,9 +44,53 @@ static const char *display_path(const char *path, const char *cwd)
     return path;
 }
 
-/* Writes text[0..len) wrapped at width columns (display width, so CJK counts double), each
- * line after a wrap starting with indent spaces; bytes inside highlight ranges are coloured.
- * Newlines and tabs in the text become spaces. */
+/* Decodes the character at text[i]; invalid bytes read as U+FFFD of length 1. */
+static size_t next_char(const char *text, size_t len, size_t i, int32_t *cp)
+{
+    utf8proc_int32_t c;
+    utf8proc_ssize_t n =
+        utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &c);
+    if (n <= 0) {
+        *cp = 0xfffd;
+        return 1;
+    }
+    *cp = c;
+    return (size_t)n;
+}
+
+static int is_blank(int32_t cp)
+{
+    return cp == ' ' || cp == '\n' || cp == '\t' || cp == '\r';
+}
+
+static int char_width(int32_t cp)
+{
+    int w = is_blank(cp) ? 1 : utf8proc_charwidth(cp);
+    return w < 0 ? 0 : w;
+}
+
+/* The end of the unbreakable unit starting at i: a run of narrow non-blank characters (a Latin
+ * word), or one wide character (CJK text may break between any two characters). */
+static size_t unit_end(const char *text, size_t len, size_t i, int *width)
+{
+    int32_t cp;
+    size_t n = next_char(text, len, i, &cp);
+    *width = char_width(cp);
+    if (*width >= 2 || is_blank(cp)) return i + n;
+    size_t j = i + n;
+    while (j < len) {
+        n = next_char(text, len, j, &cp);
+        int w = char_width(cp);
+        if (is_blank(cp) || w >= 2) break;
+        *width += w;
+        j += n;
+    }
+    return j;
+}
+
+/* Writes text[0..len) wrapped at width columns (display width, so CJK counts double) between
+ * words, or between characters in CJK text; lines after the first start with indent spaces.
+ * Bytes inside highlight ranges are coloured. Newlines and tabs in the text become spaces. */
 static void print_wrapped(const char *text, size_t len, const kz_range *hl, size_t nhl, int color,
                           int width, int indent, int col)
 {
@@ -54,39 +98,54 @@ static void print_wrapped(const char *text, size_t len, const kz_range *hl, size
     int in_match = 0;
     size_t i = 0;
     while (i < len) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n =
-            utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &cp);
-        if (n <= 0) {
-            cp = 0xfffd;
-            n = 1;
+        int uw;
+        size_t end = unit_end(text, len, i, &uw);
+        int32_t first;
+        next_char(text, len, i, &first);
+        if (is_blank(first)) {
+            if (in_match) { /* spaces between highlighted words stay plain */
+                fputs(COLOR_OFF, stdout);
+                in_match = 0;
+            }
+            if (col + 1 > width) { /* a space at the end of a line becomes the line break */
+                if (in_match) fputs(COLOR_OFF, stdout);
+                printf("\n%*s", indent, "");
+                if (in_match) fputs(COLOR_MATCH, stdout);
+                col = indent;
+            } else if (col > indent) {
+                putchar(' ');
+                col++;
+            }
+            i = end;
+            continue;
         }
-        while (h < nhl && hl[h].end <= i) h++;
-        int match = h < nhl && hl[h].start <= i && i < hl[h].end;
-        if (color && match != in_match) {
-            fputs(match ? COLOR_MATCH : COLOR_OFF, stdout);
-            in_match = match;
-        }
-        int w = cp == '\n' || cp == '\t' || cp == '\r' ? 1 : utf8proc_charwidth(cp);
-        if (w < 0) w = 0;
-        if (col + w > width && col > indent) {
+        if (col + uw > width && col > indent) {
             if (in_match) fputs(COLOR_OFF, stdout);
             printf("\n%*s", indent, "");
             if (in_match) fputs(COLOR_MATCH, stdout);
             col = indent;
-            if (cp == ' ') {
-                i += (size_t)n;
-                continue;
-            }
         }
-        if (cp == '\n' || cp == '\t' || cp == '\r')
-            putchar(' ');
-        else if (cp == 0xfffd && n == 1)
-            fputs("\xef\xbf\xbd", stdout);
-        else
-            fwrite(text + i, 1, (size_t)n, stdout);
-        col += w;
-        i += (size_t)n;
+        while (i < end) {
+            int32_t cp;
+            size_t n = next_char(text, len, i, &cp);
+            while (h < nhl && hl[h].end <= i) h++;
+            int match = h < nhl && hl[h].start <= i && i < hl[h].end;
+            if (color && match != in_match) {
+                fputs(match ? COLOR_MATCH : COLOR_OFF, stdout);
+                in_match = match;
+            }
+            int w = char_width(cp);
+            if (col + w > width && col > indent) { /* a word longer than the line */
+                printf("\n%*s", indent, "");
+                col = indent;
+            }
+            if (cp == 0xfffd && n == 1)
+                fputs("\xef\xbf\xbd", stdout);
+            else
+                fwrite(text + i, 1, n, stdout);
+            col += w;
+            i += n;
+        }
     }
     if (in_match) fputs(COLOR_OFF, stdout);
     putchar('\n');

@@ -26,8 +26,13 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"search", kz_cmd_search}, {"index", kz_cmd_index}, {"optimize", kz_cmd_optimize},
-    {"stats", kz_cmd_stats},   {"check", kz_cmd_check}, {NULL, NULL},
+    {"search", kz_cmd_search},
+    {"analyze", kz_cmd_analyze},
+    {"index", kz_cmd_index},
+    {"optimize", kz_cmd_optimize},
+    {"stats", kz_cmd_stats},
+    {"check", kz_cmd_check},
+    {NULL, NULL},
 };
 
 int main(int argc, char **argv)

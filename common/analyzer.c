@@ -10,10 +10,10 @@
  * (zh_segment.h, search mode for indexing, precise mode for queries), and each piece emitted at
  * position base + word, with the byte range of its first and last characters.
  *
- * Ownership and sharing: an analyzer_core holds what is read-only after creation — the options,
- * the Chinese dictionary (and the blob under it) and the T2S table — and is reference-counted;
- * clones share it. Each kz_analyzer owns what is mutable during analysis: the Snowball stemmers
- * and their cache, the OpenCC handle, the segmenter's scratch and its own buffers. So two
+ * Ownership and sharing: an analyzer_core holds what is read-only after creation — the options
+ * and the Chinese dictionary (and the blob under it) — and is reference-counted; clones share
+ * it. Each kz_analyzer owns what is mutable during analysis: the Snowball stemmers and their
+ * cache, the OpenCC handle and its memo, the segmenter's scratch and its own buffers. So two
  * analyzers never share mutable state, and kz_analyze allocates only while its buffers grow to
  * the longest word and run seen. */
 #include "analyzer_internal.h"
@@ -52,7 +52,6 @@ typedef struct analyzer_core {
     kz_analyzer_options opts; /* zh_dict is not kept (NULL) */
     void *dict_blob;          /* owned copy of the dictionary bytes, or NULL for the built-in */
     kz_zhdict *dict;
-    kz_t2s_table *t2s; /* NULL when opts.no_t2s */
 } analyzer_core;
 
 struct kz_analyzer {
@@ -83,7 +82,6 @@ static void core_release(analyzer_core *c)
     if (atomic_fetch_sub(&c->refs, 1) != 1) return;
     kz_zhdict_free(c->dict);
     free(c->dict_blob);
-    kz_t2s_table_free(c->t2s);
     free(c);
 }
 
@@ -158,7 +156,6 @@ static int core_new(analyzer_core **out, const kz_analyzer_options *opts, const 
         const void *builtin = kz_zhdict_builtin(&len);
         KZ_CHECK(kz_zhdict_open(&c->dict, builtin, len));
     }
-    if (!opts->no_t2s) KZ_CHECK(kz_t2s_table_new(&c->t2s));
     *out = c;
     c = NULL;
 done:
@@ -177,7 +174,7 @@ static int analyzer_on_core(kz_analyzer **out, analyzer_core *core)
     atomic_fetch_add(&core->refs, 1);
     a->core = core;
     KZ_CHECK(kz_stemmer_new(&a->stemmer));
-    if (core->t2s != NULL) KZ_CHECK(kz_t2s_new(&a->t2s, core->t2s));
+    if (!core->opts.no_t2s) KZ_CHECK(kz_t2s_new(&a->t2s));
     KZ_CHECK(kz_zh_segmenter_new(&a->seg, core->dict));
     *out = a;
     a = NULL;

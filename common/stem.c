@@ -9,6 +9,7 @@
 #include "error.h"
 
 #include <libstemmer.h>
+#include <utf8proc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,37 @@ void kz_stemmer_free(kz_stemmer *s)
     if (s->english) sb_stemmer_delete(s->english);
     if (s->russian) sb_stemmer_delete(s->russian);
     free(s);
+}
+
+int kz_stem_applies(const char *word, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)word;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] < 0x80) {
+            uint8_t c = p[i++];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '\'')) return 0;
+            continue;
+        }
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+        if (n <= 0) return 0;
+        i += (size_t)n;
+        switch (utf8proc_category(cp)) {
+        case UTF8PROC_CATEGORY_LU:
+        case UTF8PROC_CATEGORY_LL:
+        case UTF8PROC_CATEGORY_LT:
+        case UTF8PROC_CATEGORY_LM:
+        case UTF8PROC_CATEGORY_LO:
+        case UTF8PROC_CATEGORY_MN:
+        case UTF8PROC_CATEGORY_MC:
+        case UTF8PROC_CATEGORY_ME:
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* FNV-1a: words are short, so a byte loop beats anything wider. */

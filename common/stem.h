@@ -25,6 +25,11 @@ typedef enum kz_stem_lang {
 int kz_stemmer_new(kz_stemmer **out);
 void kz_stemmer_free(kz_stemmer *s);
 
+/* Whether a normalised word is a word a stemmer should see: letters (with their combining marks)
+ * and apostrophes only. Tokens such as "u.s", "avtonom.org", "covid19" or "3d" are not words of
+ * the language, and Snowball would mangle them ("u.s" → "u."), so they are indexed unstemmed. */
+int kz_stem_applies(const char *word, size_t len);
+
 /* Stems word[0..len) with lang's stemmer. *stem receives a pointer valid until the next call
  * on s (into s's memory, or word itself for KZ_STEM_NONE), *stem_len its length. */
 int kz_stem(kz_stemmer *s, int lang, const char *word, size_t len, const char **stem,

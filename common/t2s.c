@@ -1,171 +1,104 @@
 /* t2s.c - Traditional → Simplified conversion keeping one character per character (see t2s.h).
  *
- * Table invariants: pairs are sorted by traditional code point, each traditional code point once,
- * and bit cp of the bitmap is set exactly when cp is a pair's traditional side and cp <
- * KZ_T2S_BITMAP_LIMIT (code points above it are not ideographs and never in the table). */
+ * Memo invariants: state[cp] (2 bits, for cp < KZ_T2S_LIMIT) is UNKNOWN until OpenCC has been
+ * asked about cp alone, then SAME or CHANGED for good; cp is CHANGED exactly when OpenCC turns it
+ * alone into one different character, and then the open-addressing table `map` holds (cp, that
+ * character). Code points at or above KZ_T2S_LIMIT are past the last ideograph and always SAME.
+ * map's capacity is a power of two and stays at most half full, so probes end at an empty slot. */
 #include "t2s.h"
 
 #include "buf.h"
 #include "error.h"
+#include "utf8.h"
 
 #include <opencc/opencc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
-/* Everything up to the end of CJK Unified Ideographs Extension G (U+3134A). */
-#define KZ_T2S_BITMAP_LIMIT 0x31400u
+/* One past CJK Unified Ideographs Extension G (U+3134A): nothing above is an ideograph. */
+#define KZ_T2S_LIMIT 0x31400u
 
-/* The Han blocks whose characters are offered to OpenCC when the table is built. */
-static const uint32_t han_blocks[][2] = {
-    {0x3400, 0x4DBF},   /* Extension A */
-    {0x4E00, 0x9FFF},   /* Unified Ideographs */
-    {0xF900, 0xFAFF},   /* Compatibility Ideographs */
-    {0x20000, 0x2EBEF}, /* Extensions B-F */
-    {0x30000, 0x3134F}, /* Extension G */
-};
+enum { T2S_UNKNOWN = 0, T2S_SAME = 1, T2S_CHANGED = 2 };
 
-typedef struct t2s_pair {
-    uint32_t from, to;
-} t2s_pair;
-
-struct kz_t2s_table {
-    t2s_pair *pairs;
-    size_t npairs;
-    uint8_t bitmap[KZ_T2S_BITMAP_LIMIT / 8];
-};
+typedef struct map_slot {
+    uint32_t from; /* 0: empty (U+0000 is never CHANGED) */
+    uint32_t to;
+} map_slot;
 
 struct kz_t2s {
-    const kz_t2s_table *table;
     opencc_t cc;
-    kz_buf utf8; /* the run as UTF-8, for OpenCC */
+    uint8_t state[KZ_T2S_LIMIT / 4]; /* 2 bits a code point */
+    map_slot *map;
+    size_t map_cap, map_len;
+    kz_buf utf8;   /* text handed to OpenCC */
+    uint32_t *ask; /* code points being asked about */
+    size_t ask_cap;
 };
 
-static opencc_t open_opencc(void)
+static unsigned state_of(const kz_t2s *c, uint32_t cp)
 {
-    return opencc_open(KZ_T2S_CONFIG);
+    if (cp >= KZ_T2S_LIMIT) return T2S_SAME;
+    return (c->state[cp >> 2] >> ((cp & 3) * 2)) & 3u;
 }
 
-static int in_table(const kz_t2s_table *t, uint32_t cp)
+static void set_state(kz_t2s *c, uint32_t cp, unsigned s)
 {
-    return cp < KZ_T2S_BITMAP_LIMIT && (t->bitmap[cp >> 3] >> (cp & 7) & 1);
+    unsigned shift = (cp & 3) * 2;
+    c->state[cp >> 2] = (uint8_t)((c->state[cp >> 2] & ~(3u << shift)) | (s << shift));
 }
 
-uint32_t kz_t2s_char(const kz_t2s_table *t, uint32_t cp)
+static size_t map_index(uint32_t cp, size_t cap)
 {
-    if (!in_table(t, cp)) return cp;
-    size_t lo = 0, hi = t->npairs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->pairs[mid].from < cp)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < t->npairs && t->pairs[lo].from == cp ? t->pairs[lo].to : cp;
+    return (size_t)((cp * 2654435761u) & (uint32_t)(cap - 1));
 }
 
-size_t kz_t2s_table_size(const kz_t2s_table *t)
+static int map_put(kz_t2s *c, uint32_t from, uint32_t to)
 {
-    return t->npairs;
-}
-
-/* Decodes one valid UTF-8 character at p (OpenCC's output is valid UTF-8); 0 at a bad byte. */
-static size_t decode(const uint8_t *p, size_t left, uint32_t *cp)
-{
-    utf8proc_int32_t c;
-    utf8proc_ssize_t n = utf8proc_iterate(p, (utf8proc_ssize_t)left, &c);
-    if (n <= 0) return 0;
-    *cp = (uint32_t)c;
-    return (size_t)n;
-}
-
-int kz_t2s_table_new(kz_t2s_table **out)
-{
-    int rc = KZ_OK;
-    kz_buf in = KZ_BUF_INIT;
-    char *conv = NULL;
-    opencc_t cc = (opencc_t)-1;
-    kz_t2s_table *t = calloc(1, sizeof *t);
-    *out = NULL;
-    if (t == NULL) return KZ_ENOMEM_FAIL();
-
-    /* One character per line: OpenCC leaves newlines alone and cannot join characters across
-     * them into a phrase, so line i of the output is character i converted alone. */
-    size_t nchars = 0;
-    for (size_t b = 0; b < sizeof han_blocks / sizeof han_blocks[0]; b++) {
-        for (uint32_t cp = han_blocks[b][0]; cp <= han_blocks[b][1]; cp++) {
-            KZ_CHECK(kz_buf_reserve(&in, 5));
-            in.len += (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, in.data + in.len);
-            in.data[in.len++] = '\n';
-            nchars++;
+    if (2 * (c->map_len + 1) > c->map_cap) {
+        size_t cap = c->map_cap ? 2 * c->map_cap : 256;
+        map_slot *m = calloc(cap, sizeof *m);
+        if (m == NULL) return KZ_ENOMEM_FAIL();
+        for (size_t i = 0; i < c->map_cap; i++) {
+            if (c->map[i].from == 0) continue;
+            size_t j = map_index(c->map[i].from, cap);
+            while (m[j].from != 0) j = (j + 1) & (cap - 1);
+            m[j] = c->map[i];
         }
+        free(c->map);
+        c->map = m;
+        c->map_cap = cap;
     }
-    cc = open_opencc();
-    if (cc == (opencc_t)-1 || cc == NULL) {
-        rc = kz_fail(KZ_ENOTFOUND,
-                     "cannot open OpenCC's configuration %s (%s): install opencc "
-                     "and libopencc-dev, or disable Traditional→Simplified",
-                     KZ_T2S_CONFIG, opencc_error());
-        goto done;
-    }
-    conv = opencc_convert_utf8(cc, (const char *)in.data, in.len);
-    if (conv == NULL) {
-        rc = kz_fail(KZ_ERROR, "OpenCC conversion failed: %s", opencc_error());
-        goto done;
-    }
-    t->pairs = malloc(nchars * sizeof *t->pairs);
-    if (t->pairs == NULL) {
-        rc = KZ_ENOMEM_FAIL();
-        goto done;
-    }
-    const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
-    const uint8_t *q = in.data;
-    while (p < end && q < in.data + in.len) {
-        uint32_t from = 0, to = 0;
-        size_t nq = decode(q, (size_t)(in.data + in.len - q), &from);
-        q += nq + 1; /* the character and its newline */
-        const uint8_t *line = p;
-        while (p < end && *p != '\n') p++;
-        size_t n1 = decode(line, (size_t)(p - line), &to);
-        int single = n1 > 0 && line + n1 == p;
-        if (p < end) p++; /* the newline */
-        if (single && to != from) {
-            t->pairs[t->npairs].from = from;
-            t->pairs[t->npairs].to = to;
-            t->npairs++;
-            if (from < KZ_T2S_BITMAP_LIMIT) t->bitmap[from >> 3] |= (uint8_t)(1u << (from & 7));
-        }
-    }
-    /* han_blocks are in increasing order, so pairs already are. */
-    *out = t;
-    t = NULL;
-done:
-    if (conv) opencc_convert_utf8_free(conv);
-    if (cc != (opencc_t)-1 && cc != NULL) opencc_close(cc);
-    kz_buf_free(&in);
-    kz_t2s_table_free(t);
-    return rc;
+    size_t j = map_index(from, c->map_cap);
+    while (c->map[j].from != 0 && c->map[j].from != from) j = (j + 1) & (c->map_cap - 1);
+    if (c->map[j].from == 0) c->map_len++;
+    c->map[j].from = from;
+    c->map[j].to = to;
+    return KZ_OK;
 }
 
-void kz_t2s_table_free(kz_t2s_table *t)
+static uint32_t map_get(const kz_t2s *c, uint32_t from)
 {
-    if (t == NULL) return;
-    free(t->pairs);
-    free(t);
+    if (c->map_cap == 0) return from;
+    size_t j = map_index(from, c->map_cap);
+    while (c->map[j].from != 0) {
+        if (c->map[j].from == from) return c->map[j].to;
+        j = (j + 1) & (c->map_cap - 1);
+    }
+    return from;
 }
 
-int kz_t2s_new(kz_t2s **out, const kz_t2s_table *table)
+int kz_t2s_new(kz_t2s **out)
 {
     *out = NULL;
     kz_t2s *c = calloc(1, sizeof *c);
     if (c == NULL) return KZ_ENOMEM_FAIL();
-    c->table = table;
-    c->cc = open_opencc();
+    c->cc = opencc_open(KZ_T2S_CONFIG);
     if (c->cc == (opencc_t)-1 || c->cc == NULL) {
         free(c);
-        return kz_fail(KZ_ENOTFOUND, "cannot open OpenCC's configuration %s (%s)", KZ_T2S_CONFIG,
-                       opencc_error());
+        return kz_fail(KZ_ENOTFOUND,
+                       "cannot open OpenCC's configuration %s (%s): install opencc's data "
+                       "(libopencc-dev) or turn off Traditional→Simplified conversion",
+                       KZ_T2S_CONFIG, opencc_error());
     }
     *out = c;
     return KZ_OK;
@@ -175,46 +108,107 @@ void kz_t2s_free(kz_t2s *c)
 {
     if (c == NULL) return;
     opencc_close(c->cc);
+    free(c->map);
+    free(c->ask);
     kz_buf_free(&c->utf8);
     free(c);
 }
 
-static void convert_by_char(const kz_t2s_table *t, uint32_t *cps, size_t n)
+/* Asks OpenCC about each of ask[0..n) alone and records the answers. One character a line:
+ * OpenCC leaves newlines alone and cannot join characters across them into a phrase, so line i
+ * of the answer is character i converted alone. */
+static int learn(kz_t2s *c, const uint32_t *ask, size_t n)
 {
-    for (size_t i = 0; i < n; i++) cps[i] = kz_t2s_char(t, cps[i]);
+    kz_buf_clear(&c->utf8);
+    KZ_TRY(kz_buf_reserve(&c->utf8, 5 * n));
+    for (size_t i = 0; i < n; i++) {
+        c->utf8.len += kz_utf8_encode(ask[i], c->utf8.data + c->utf8.len);
+        c->utf8.data[c->utf8.len++] = '\n';
+    }
+    char *conv = opencc_convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
+    if (conv == NULL) return kz_fail(KZ_ERROR, "OpenCC conversion failed: %s", opencc_error());
+    const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
+    int rc = KZ_OK;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *line = p;
+        while (p < end && *p != '\n') p++;
+        uint32_t to = ask[i];
+        size_t k = line < p ? kz_utf8_decode(line, p, &to) : 0;
+        int changed = k > 0 && line + k == p && to != ask[i] && to != KZ_UTF8_REPLACEMENT;
+        if (changed) {
+            rc = map_put(c, ask[i], to);
+            if (rc < 0) break;
+        }
+        set_state(c, ask[i], changed ? T2S_CHANGED : T2S_SAME);
+        if (p < end) p++;
+    }
+    opencc_convert_utf8_free(conv);
+    return rc;
+}
+
+/* Makes sure every character of cps[0..n) is known; returns whether one of them changes. */
+static int classify(kz_t2s *c, const uint32_t *cps, size_t n, int *any_changed)
+{
+    size_t nask = 0;
+    *any_changed = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned s = state_of(c, cps[i]);
+        if (s == T2S_CHANGED) *any_changed = 1;
+        if (s != T2S_UNKNOWN) continue;
+        if (nask == c->ask_cap) {
+            size_t cap = c->ask_cap ? 2 * c->ask_cap : 64;
+            uint32_t *a = realloc(c->ask, cap * sizeof *a);
+            if (a == NULL) return KZ_ENOMEM_FAIL();
+            c->ask = a;
+            c->ask_cap = cap;
+        }
+        c->ask[nask++] = cps[i];
+        set_state(c, cps[i], T2S_SAME); /* provisional: asked once even if repeated in the run */
+    }
+    if (nask == 0) return KZ_OK;
+    int rc = learn(c, c->ask, nask);
+    if (rc < 0) { /* forget the provisional answers: ask again next time */
+        for (size_t i = 0; i < nask; i++) set_state(c, c->ask[i], T2S_UNKNOWN);
+        return rc;
+    }
+    for (size_t i = 0; i < nask && !*any_changed; i++)
+        if (state_of(c, c->ask[i]) == T2S_CHANGED) *any_changed = 1;
+    return KZ_OK;
+}
+
+int kz_t2s_char(kz_t2s *c, uint32_t cp, uint32_t *out)
+{
+    int changed;
+    KZ_TRY(classify(c, &cp, 1, &changed));
+    *out = changed ? map_get(c, cp) : cp;
+    return KZ_OK;
 }
 
 int kz_t2s_convert(kz_t2s *c, uint32_t *cps, size_t n)
 {
-    size_t first = 0;
-    while (first < n && !in_table(c->table, cps[first])) first++;
-    if (first == n) return KZ_OK; /* already Simplified */
+    int changed;
+    KZ_TRY(classify(c, cps, n, &changed));
+    if (!changed) return KZ_OK; /* already Simplified */
 
     kz_buf_clear(&c->utf8);
-    KZ_TRY(kz_buf_reserve(&c->utf8, n * 4));
-    for (size_t i = 0; i < n; i++) {
-        uint32_t cp = cps[i] <= 0x10FFFF ? cps[i] : 0xFFFD;
-        c->utf8.len +=
-            (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, c->utf8.data + c->utf8.len);
-    }
+    KZ_TRY(kz_buf_reserve(&c->utf8, 4 * n));
+    for (size_t i = 0; i < n; i++)
+        c->utf8.len += kz_utf8_encode(cps[i], c->utf8.data + c->utf8.len);
     /* OpenCC allocates its result; this happens only for runs with Traditional characters. */
     char *conv = opencc_convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
-    if (conv == NULL) { /* OpenCC failed on this run: the table still gives a conversion */
-        convert_by_char(c->table, cps, n);
-        return KZ_OK;
-    }
-    const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
-    size_t count = 0;
-    for (const uint8_t *q = p; q < end; q++) count += (*q & 0xC0) != 0x80;
-    if (count == n) {
-        for (size_t i = 0; i < n && p < end; i++) {
-            size_t k = decode(p, (size_t)(end - p), &cps[i]);
-            if (k == 0) break;
-            p += k;
+    if (conv != NULL) {
+        const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
+        size_t count = 0;
+        for (const uint8_t *q = p; q < end; q++) count += (*q & 0xC0) != 0x80;
+        if (count == n) {
+            for (size_t i = 0; i < n && p < end; i++) p += kz_utf8_decode(p, end, &cps[i]);
+            opencc_convert_utf8_free(conv);
+            return KZ_OK;
         }
-    } else {
-        convert_by_char(c->table, cps, n);
+        opencc_convert_utf8_free(conv);
     }
-    opencc_convert_utf8_free(conv);
+    /* The phrase conversion changed the length (or failed): character by character. */
+    for (size_t i = 0; i < n; i++)
+        if (state_of(c, cps[i]) == T2S_CHANGED) cps[i] = map_get(c, cps[i]);
     return KZ_OK;
 }

@@ -1,42 +1,39 @@
 /* t2s.h - Traditional → Simplified Chinese for the analyzer, on OpenCC (config t2s.json), one
  * output character per input character so that every term keeps its byte offsets.
  *
- * Two objects. A kz_t2s_table is built once per analyzer family and shared read-only by clones:
- * for every Han code point whose OpenCC conversion, taken alone, is a different single character,
- * the pair (traditional, simplified), plus a bitmap of those traditional code points. A kz_t2s is
- * one thread's converter: an OpenCC handle (OpenCC's C API gives no promise about concurrent use)
- * and scratch buffers.
+ * A kz_t2s is one analyzer's converter: an OpenCC handle (OpenCC's C API promises nothing about
+ * concurrent use, so each analyzer has its own) and a memo of what OpenCC does to each character
+ * taken alone: unknown, unchanged, or changed into one given character. The memo fills as
+ * characters are first seen (one OpenCC call per run that brings new characters); a text's
+ * character vocabulary is small, so after a few kilobytes of Chinese nearly every run is decided
+ * from the memo alone. Asking OpenCC about all 100,000 ideographs up front would cost ~110 ms at
+ * start-up; the memo costs nothing until Chinese text arrives.
  *
- * Converting a run: if no character of the run is in the bitmap the run is already Simplified and
- * is left alone (the common case, and the only one that must be fast). Otherwise OpenCC converts
- * the whole run, with its phrase dictionary (乾隆 stays 乾隆, 乾燥 becomes 干燥); when the result
- * has as many characters as the run it is taken, else each character is mapped alone through the
- * table, so output character i always stands for input character i. */
+ * Converting a run: if no character of the run changes alone, the run is left as it is (the
+ * common case for Simplified text, and the only one that must be fast). Otherwise OpenCC converts
+ * the whole run with its phrase dictionary (乾隆 stays 乾隆, 乾燥 becomes 干燥); when the result
+ * has as many characters as the run it is taken, else each character is converted alone, so
+ * output character i always stands for input character i. The memo only decides whether OpenCC
+ * is asked, never what the answer is, so results do not depend on what was converted before. */
 #ifndef KZ_T2S_H
 #define KZ_T2S_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct kz_t2s_table kz_t2s_table;
 typedef struct kz_t2s kz_t2s;
 
 /* OpenCC's configuration for Traditional → Simplified. */
 #define KZ_T2S_CONFIG "/usr/share/opencc/t2s.json"
 
-/* Builds the table by converting every CJK unified and compatibility ideograph with OpenCC. */
-int kz_t2s_table_new(kz_t2s_table **out);
-void kz_t2s_table_free(kz_t2s_table *t);
-/* Number of characters that change alone (for reports and tests). */
-size_t kz_t2s_table_size(const kz_t2s_table *t);
-/* The simplified form of cp taken alone, or cp itself. */
-uint32_t kz_t2s_char(const kz_t2s_table *t, uint32_t cp);
-
-/* A converter on table (borrowed: it must outlive the converter). */
-int kz_t2s_new(kz_t2s **out, const kz_t2s_table *table);
+int kz_t2s_new(kz_t2s **out);
 void kz_t2s_free(kz_t2s *c);
 
 /* Converts cps[0..n) in place, keeping n. */
 int kz_t2s_convert(kz_t2s *c, uint32_t *cps, size_t n);
+
+/* The Simplified form of cp taken alone (cp itself if OpenCC leaves it or makes it more than one
+ * character). */
+int kz_t2s_char(kz_t2s *c, uint32_t cp, uint32_t *out);
 
 #endif

@@ -294,6 +294,7 @@ typedef struct kz_hit {
     size_t text_len;
     const char *snippet; /* an excerpt of text around the best matches */
     size_t snippet_len;
+    size_t snippet_offset;      /* where snippet starts in text */
     const kz_range *highlights; /* matches, as byte ranges of snippet */
     size_t nhighlights;
     const kz_range *text_highlights; /* the same matches as byte ranges of text */

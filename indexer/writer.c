@@ -397,7 +397,7 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
         a->report.files_unchanged++;
         goto report;
     }
-    size_t len;
+    size_t len = 0;
     rc = read_whole(a, path, size, &len);
     if (rc == KZ_EIO) {
         a->report.files_skipped++;

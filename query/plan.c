@@ -6,6 +6,7 @@
 #include "normalize.h"
 #include "reqopt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

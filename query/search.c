@@ -323,7 +323,7 @@ int kz_search(kz_results **out, kz_index *ix, const char *query, size_t len,
                 rc = KZ_ENOMEM_FAIL();
                 goto done;
             }
-            size_t ndocs;
+            size_t ndocs = 0;
             KZ_CHECK(first_per_doc(ix, all, nbest, grouped, &ndocs));
             if (ndocs >= want || nbest < k2 || k2 >= MAX_RESULTS * 4ull) {
                 best = grouped;
