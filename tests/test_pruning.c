@@ -1,0 +1,349 @@
+/* test_pruning.c - the pruning algorithms (MaxScore, block-max WAND, the automatic choice) give
+ * exactly the exhaustive results: the same passages in the same order with bit-identical
+ * scores, on random queries drawn from each collection's own words; and an index split into
+ * many segments scores exactly as the same collection in one segment.
+ *
+ * Collections: the seed articles in one segment and in many (a tiny memory budget and no merge,
+ * so that top-k thresholds carry from segment to segment), and a larger real text made in the
+ * test from Debian's licence texts and package changelogs, also in many segments. Queries mix
+ * frequent and rare words in every shape the planner treats differently: disjunctions of 1-6
+ * words, required and excluded words, AND, OR groups and phrases; k is 1, 5, 10 and 50. The
+ * random generator is seeded, so a failure names a query that reproduces it. */
+#include "kzsearch.h"
+#include "support.h"
+#include "support/collection.h"
+
+#include <criterion/criterion.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- vocabulary ---- */
+
+typedef struct word {
+    char *text;
+    uint32_t count;
+} word;
+
+typedef struct vocab {
+    word *v;
+    size_t n, cap;
+    kzc_passage *passages;
+    size_t npassages;
+} vocab;
+
+static int cmp_word_text(const void *a, const void *b)
+{
+    return strcmp(((const word *)a)->text, ((const word *)b)->text);
+}
+
+static int cmp_word_count(const void *a, const void *b)
+{
+    const word *x = a, *y = b;
+    if (x->count != y->count) return x->count > y->count ? -1 : 1;
+    return strcmp(x->text, y->text);
+}
+
+/* The ASCII letter words of s (lower-cased), at most max, written into out (each malloc'd). */
+static size_t words_of(const char *s, size_t len, char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < max;) {
+        if (!isalpha((unsigned char)s[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < len && isalpha((unsigned char)s[j])) j++;
+        if (j - i >= 2 && j - i <= 20) {
+            out[n] = malloc(j - i + 1);
+            cr_assert_not_null(out[n]);
+            for (size_t k = i; k < j; k++) out[n][k - i] = (char)tolower((unsigned char)s[k]);
+            out[n][j - i] = '\0';
+            n++;
+        }
+        i = j;
+    }
+    return n;
+}
+
+/* Every word of the collection with its number of occurrences, most frequent first. */
+static vocab vocab_load(kz_index *ix)
+{
+    vocab voc = {0};
+    voc.passages = kzc_passages(ix, &voc.npassages);
+    size_t all_cap = 1024, nall = 0;
+    word *all = malloc(all_cap * sizeof *all);
+    cr_assert_not_null(all);
+    char *ws[4096];
+    for (size_t p = 0; p < voc.npassages; p++) {
+        size_t n = words_of(voc.passages[p].text, voc.passages[p].len, ws, 4096);
+        for (size_t i = 0; i < n; i++) {
+            if (nall == all_cap) {
+                all_cap *= 2;
+                all = realloc(all, all_cap * sizeof *all);
+                cr_assert_not_null(all);
+            }
+            all[nall++] = (word){ws[i], 1};
+        }
+    }
+    qsort(all, nall, sizeof *all, cmp_word_text);
+    voc.v = malloc((nall + 1) * sizeof *voc.v);
+    cr_assert_not_null(voc.v);
+    for (size_t i = 0; i < nall; i++) {
+        if (voc.n > 0 && strcmp(voc.v[voc.n - 1].text, all[i].text) == 0) {
+            voc.v[voc.n - 1].count++;
+            free(all[i].text);
+        } else {
+            voc.v[voc.n++] = all[i];
+        }
+    }
+    free(all);
+    qsort(voc.v, voc.n, sizeof *voc.v, cmp_word_count);
+    cr_assert_gt(voc.n, 50, "too few words to draw queries from");
+    return voc;
+}
+
+static void vocab_free(vocab *voc)
+{
+    for (size_t i = 0; i < voc->n; i++) free(voc->v[i].text);
+    free(voc->v);
+    kzc_passages_free(voc->passages, voc->npassages);
+}
+
+/* ---- random queries ---- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+    /* xorshift64*: deterministic across platforms */
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 0x2545F4914F6CDD1DULL;
+}
+
+static size_t rng_below(uint64_t *s, size_t n)
+{
+    return (size_t)(rng_next(s) % n);
+}
+
+/* A frequent word (among the 60 most common) or a word drawn uniformly (mostly rare ones). */
+static const char *draw_word(vocab *voc, uint64_t *s)
+{
+    if (rng_below(s, 2) == 0) return voc->v[rng_below(s, 60)].text;
+    return voc->v[rng_below(s, voc->n)].text;
+}
+
+/* A phrase of 2-3 consecutive words of a random passage (or of random words, 1 time in 4, which
+ * rarely occur together). */
+static void draw_phrase(vocab *voc, uint64_t *s, char *out, size_t cap)
+{
+    char *ws[64];
+    size_t want = 2 + rng_below(s, 2), n = 0;
+    if (rng_below(s, 4) != 0) {
+        const kzc_passage *p = &voc->passages[rng_below(s, voc->npassages)];
+        n = words_of(p->text, p->len, ws, 64);
+    }
+    if (n >= want) {
+        size_t at = rng_below(s, n - want + 1);
+        snprintf(out, cap, "\"%s %s%s%s\"", ws[at], ws[at + 1], want == 3 ? " " : "",
+                 want == 3 ? ws[at + 2] : "");
+    } else {
+        snprintf(out, cap, "\"%s %s\"", draw_word(voc, s), draw_word(voc, s));
+    }
+    for (size_t i = 0; i < n; i++) free(ws[i]);
+}
+
+static void draw_query(vocab *voc, uint64_t *s, char *q, size_t cap)
+{
+    char ph[256];
+    size_t len = 0;
+    switch (rng_below(s, 8)) {
+    case 0:
+    case 1: { /* a disjunction of 1-6 words */
+        size_t n = 1 + rng_below(s, 6);
+        for (size_t i = 0; i < n; i++)
+            len += (size_t)snprintf(q + len, cap - len, "%s%s", i ? " " : "", draw_word(voc, s));
+        break;
+    }
+    case 2: /* required words, with optional ones */
+        snprintf(q, cap, "+%s +%s %s", draw_word(voc, s), draw_word(voc, s), draw_word(voc, s));
+        break;
+    case 3: /* an exclusion */
+        snprintf(q, cap, "%s %s -%s", draw_word(voc, s), draw_word(voc, s), draw_word(voc, s));
+        break;
+    case 4: /* a phrase alone or with words */
+        draw_phrase(voc, s, ph, sizeof ph);
+        if (rng_below(s, 2))
+            snprintf(q, cap, "%s", ph);
+        else
+            snprintf(q, cap, "%s %s %s", ph, draw_word(voc, s), draw_word(voc, s));
+        break;
+    case 5:
+        snprintf(q, cap, "%s AND %s", draw_word(voc, s), draw_word(voc, s));
+        break;
+    case 6:
+        snprintf(q, cap, "(%s OR %s) +%s", draw_word(voc, s), draw_word(voc, s), draw_word(voc, s));
+        break;
+    default: /* a long disjunction of frequent words with a rare one */
+        snprintf(q, cap, "%s %s %s %s %s", voc->v[rng_below(s, 20)].text,
+                 voc->v[rng_below(s, 20)].text, voc->v[rng_below(s, 200)].text, draw_word(voc, s),
+                 voc->v[voc->n - 1 - rng_below(s, voc->n / 2)].text);
+        break;
+    }
+}
+
+/* ---- comparison ---- */
+
+static kz_results *run(kz_index *ix, const char *q, uint32_t k, int algorithm)
+{
+    kz_search_options o = KZ_SEARCH_OPTIONS_INIT;
+    o.k = k;
+    o.algorithm = algorithm;
+    return kzc_search(ix, q, &o);
+}
+
+static const char *ALGO_NAMES[] = {"auto", "exhaustive", "maxscore", "bmw"};
+
+/* Every algorithm gives the exhaustive results for q at every k; returns the exhaustive hit
+ * count at k = 50. */
+static size_t compare_algorithms(kz_index *ix, const char *q, const char *where)
+{
+    static const uint32_t KS[] = {1, 5, 10, 50};
+    size_t found = 0;
+    for (size_t ki = 0; ki < sizeof KS / sizeof *KS; ki++) {
+        kz_results *ref = run(ix, q, KS[ki], KZ_ALGO_EXHAUSTIVE);
+        found = kz_results_count(ref);
+        const int algos[] = {KZ_ALGO_AUTO, KZ_ALGO_MAXSCORE, KZ_ALGO_BMW};
+        for (size_t a = 0; a < 3; a++) {
+            kz_results *r = run(ix, q, KS[ki], algos[a]);
+            const char *name = ALGO_NAMES[algos[a]];
+            cr_assert_eq(kz_results_count(r), kz_results_count(ref),
+                         "%s [%s] k=%u %s: %zu hits, exhaustive %zu", where, q, KS[ki], name,
+                         kz_results_count(r), kz_results_count(ref));
+            for (size_t i = 0; i < kz_results_count(r); i++) {
+                const kz_hit *h = kz_results_hit(r, i), *e = kz_results_hit(ref, i);
+                cr_assert(h->passage == e->passage && h->score == e->score,
+                          "%s [%s] k=%u %s: hit %zu is passage %llu scored %.17g, exhaustive "
+                          "passage %llu scored %.17g",
+                          where, q, KS[ki], name, i, (unsigned long long)h->passage, h->score,
+                          (unsigned long long)e->passage, e->score);
+            }
+            kz_results_free(r);
+        }
+        kz_results_free(ref);
+    }
+    return found;
+}
+
+static void random_queries(kz_index *ix, uint64_t seed, size_t nqueries, const char *where)
+{
+    vocab voc = vocab_load(ix);
+    cr_log_info("%s: %zu passages, %zu distinct words, %u segments", where, voc.npassages, voc.n,
+                kzc_segments(ix));
+    uint64_t s = seed;
+    size_t nonempty = 0;
+    for (size_t i = 0; i < nqueries; i++) {
+        char q[512];
+        draw_query(&voc, &s, q, sizeof q);
+        nonempty += compare_algorithms(ix, q, where) > 0;
+    }
+    /* The queries must exercise the algorithms, not only find nothing. */
+    cr_assert_gt(nonempty, nqueries / 2, "%s: only %zu of %zu random queries found anything", where,
+                 nonempty, nqueries);
+    vocab_free(&voc);
+}
+
+static char *build_seeds(int many_segments)
+{
+    char *dir = kzt_tempdir();
+    const char *paths[] = {kzt_seeds_dir()};
+    kz_writer_options o = KZ_WRITER_OPTIONS_INIT;
+    if (many_segments) {
+        o.memory_budget = 4096;
+        o.no_merge = 1;
+    }
+    kzc_build(dir, paths, 1, &o);
+    return dir;
+}
+
+Test(pruning, pruned_equals_exhaustive_on_the_seeds)
+{
+    char *dir = build_seeds(0);
+    kz_index *ix = kzc_open(dir);
+    random_queries(ix, 0x5eed5eedULL, 300, "seeds");
+    kz_index_close(ix);
+    kzt_rmtree(dir);
+}
+
+Test(pruning, pruned_equals_exhaustive_across_segments_of_the_seeds)
+{
+    char *dir = build_seeds(1);
+    kz_index *ix = kzc_open(dir);
+    cr_assert_gt(kzc_segments(ix), 3);
+    random_queries(ix, 0xC0FFEEULL, 300, "seeds in segments");
+    kz_index_close(ix);
+    kzt_rmtree(dir);
+}
+
+Test(pruning, pruned_equals_exhaustive_on_debian_texts_in_segments)
+{
+    char *src = kzt_tempdir();
+    char cmd[2048];
+    /* The licences, and the first changelogs (sorted by path) up to about 2 MB of text. */
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd '%s'; for f in /usr/share/common-licenses/*; do "
+             "[ -f \"$f\" ] && cp \"$f\" \"licence-$(basename \"$f\").txt\"; done; "
+             "total=0; for f in $(ls /usr/share/doc/*/changelog.Debian.gz | LC_ALL=C sort); do "
+             "n=$(echo \"$f\" | cut -d/ -f5); zcat \"$f\" > \"changelog-$n.txt\" || true; "
+             "total=$((total + $(wc -c < \"changelog-$n.txt\"))); "
+             "[ $total -gt 2000000 ] && break; done; true",
+             src);
+    kzc_shell(cmd);
+    char *dir = kzt_tempdir();
+    const char *paths[] = {src};
+    kz_writer_options o = KZ_WRITER_OPTIONS_INIT;
+    o.memory_budget = 256 * 1024;
+    o.no_merge = 1;
+    kzc_build(dir, paths, 1, &o);
+    kz_index *ix = kzc_open(dir);
+    cr_assert_gt(kzc_segments(ix), 3);
+    random_queries(ix, 0xDEB1A4ULL, 250, "debian texts");
+    kz_index_close(ix);
+    kzt_rmtree(dir);
+    kzt_rmtree(src);
+}
+
+/* Scores do not depend on how the collection is split: same passages, same scores. */
+Test(pruning, many_segments_score_as_one)
+{
+    char *one_dir = build_seeds(0), *many_dir = build_seeds(1);
+    kz_index *one = kzc_open(one_dir), *many = kzc_open(many_dir);
+    cr_assert_eq(kzc_segments(one), 1);
+    cr_assert_gt(kzc_segments(many), 3);
+    vocab voc = vocab_load(one);
+    uint64_t s = 0xABCDEFULL;
+    for (size_t i = 0; i < 300; i++) {
+        char q[512];
+        draw_query(&voc, &s, q, sizeof q);
+        int algo = (int)(i % 4);
+        kz_results *a = run(one, q, 50, algo), *b = run(many, q, 50, algo);
+        cr_assert_eq(kz_results_count(a), kz_results_count(b), "[%s] %zu hits vs %zu", q,
+                     kz_results_count(a), kz_results_count(b));
+        for (size_t h = 0; h < kz_results_count(a); h++) {
+            const kz_hit *x = kz_results_hit(a, h), *y = kz_results_hit(b, h);
+            cr_assert(x->score == y->score && strcmp(x->doc, y->doc) == 0 && x->start == y->start,
+                      "[%s] %s hit %zu: %s@%llu %.17g in one segment, %s@%llu %.17g in many", q,
+                      ALGO_NAMES[algo], h, x->doc, (unsigned long long)x->start, x->score, y->doc,
+                      (unsigned long long)y->start, y->score);
+        }
+        kz_results_free(a);
+        kz_results_free(b);
+    }
+    vocab_free(&voc);
+    kz_index_close(one);
+    kz_index_close(many);
+    kzt_rmtree(one_dir);
+    kzt_rmtree(many_dir);
+}
