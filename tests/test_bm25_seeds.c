@@ -354,6 +354,7 @@ Test(bm25_seeds, deleted_passages_leave_the_statistics)
     kzc_shell(cmd);
     kzc_build(dir, paths, 1, &o);
     kz_index *ix = kzc_open(dir);
+    cr_assert_gt(kzc_deleted(ix), 0, "removing a file should leave deleted passages");
     check_all(ix, -1, -1);
     kz_index_close(ix);
     kzt_rmtree(src);

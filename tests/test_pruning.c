@@ -15,6 +15,7 @@
 
 #include <criterion/criterion.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,7 @@ static void draw_query(vocab *voc, uint64_t *s, char *q, size_t cap)
 {
     char ph[256];
     size_t len = 0;
-    switch (rng_below(s, 8)) {
+    switch (rng_below(s, 9)) {
     case 0:
     case 1: { /* a disjunction of 1-6 words */
         size_t n = 1 + rng_below(s, 6);
@@ -186,6 +187,12 @@ static void draw_query(vocab *voc, uint64_t *s, char *q, size_t cap)
     case 6:
         snprintf(q, cap, "(%s OR %s) +%s", draw_word(voc, s), draw_word(voc, s), draw_word(voc, s));
         break;
+    case 7: { /* a prefix of a word, with another word */
+        const char *w = draw_word(voc, s);
+        size_t n = strlen(w) > 4 ? 4 : strlen(w);
+        snprintf(q, cap, "%.*s* %s", (int)n, w, draw_word(voc, s));
+        break;
+    }
     default: /* a long disjunction of frequent words with a rare one */
         snprintf(q, cap, "%s %s %s %s %s", voc->v[rng_below(s, 20)].text,
                  voc->v[rng_below(s, 20)].text, voc->v[rng_below(s, 200)].text, draw_word(voc, s),
@@ -346,4 +353,137 @@ Test(pruning, many_segments_score_as_one)
     kz_index_close(many);
     kzt_rmtree(one_dir);
     kzt_rmtree(many_dir);
+}
+
+static kz_results *run_opts(kz_index *ix, const char *q, kz_search_options o, int algorithm)
+{
+    o.algorithm = algorithm;
+    return kzc_search(ix, q, &o);
+}
+
+/* Hits a equal hits b[from..from + count(a)), passage and score. */
+static void assert_slice(const kz_results *a, const kz_results *b, size_t from, const char *q,
+                         const char *what)
+{
+    for (size_t i = 0; i < kz_results_count(a); i++) {
+        const kz_hit *x = kz_results_hit(a, i), *y = kz_results_hit(b, from + i);
+        cr_assert_not_null(y, "[%s] %s: hit %zu beyond the full list", q, what, i);
+        cr_assert(x->passage == y->passage && x->score == y->score,
+                  "[%s] %s: hit %zu is %llu %.17g, expected %llu %.17g", q, what, i,
+                  (unsigned long long)x->passage, x->score, (unsigned long long)y->passage,
+                  y->score);
+    }
+}
+
+/* On an index with deleted passages and several segments: paging, grouping by document,
+ * default AND and explanations agree with the exhaustive ranking for every algorithm. */
+Test(pruning, paging_grouping_and_explain_agree_with_exhaustive)
+{
+    char *src = kzt_tempdir();
+    char cmd[1024];
+    char *dir = kzt_tempdir();
+    const char *paths[] = {src};
+    kz_writer_options wo = KZ_WRITER_OPTIONS_INIT;
+    wo.no_merge = 1;
+    /* Three articles, then two more: a segment for each commit. */
+    snprintf(cmd, sizeof cmd, "cp %s/00[012]_*.txt '%s'/", kzt_seeds_dir(), src);
+    kzc_shell(cmd);
+    kzc_build(dir, paths, 1, &wo);
+    snprintf(cmd, sizeof cmd, "cp %s/00[34]_*.txt '%s'/", kzt_seeds_dir(), src);
+    kzc_shell(cmd);
+    kzc_build(dir, paths, 1, &wo);
+    /* Change one article and drop another: their old passages become deletions. */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && printf '\\nTokayev spoke again about the CSTO troops.\\n' >> 000_*.txt "
+             "&& rm 004_*.txt",
+             src);
+    kzc_shell(cmd);
+    kzc_build(dir, paths, 1, &wo);
+    kz_index *ix = kzc_open(dir);
+    cr_assert_gt(kzc_deleted(ix), 0, "the update should leave deleted passages");
+    cr_assert_eq(kzc_segments(ix), 3);
+    vocab voc = vocab_load(ix);
+    uint64_t s = 0x7A6E5EEDULL;
+    for (size_t n = 0; n < 150; n++) {
+        char q[512];
+        draw_query(&voc, &s, q, sizeof q);
+        kz_search_options o = KZ_SEARCH_OPTIONS_INIT;
+        o.k = 1000;
+        kz_results *full = run_opts(ix, q, o, KZ_ALGO_EXHAUSTIVE);
+        cr_assert_eq(kz_results_total(full), kz_results_count(full));
+        /* Only live passages. */
+        for (size_t i = 0; i < kz_results_count(full); i++) {
+            uint64_t id = kz_results_hit(full, i)->passage;
+            int live = 0;
+            for (size_t p = 0; p < voc.npassages && !live; p++) live = voc.passages[p].id == id;
+            cr_assert(live, "[%s] returns passage %llu, which is deleted", q,
+                      (unsigned long long)id);
+        }
+        for (int algo = KZ_ALGO_AUTO; algo <= KZ_ALGO_BMW; algo++) {
+            char what[64];
+            o = (kz_search_options)KZ_SEARCH_OPTIONS_INIT;
+            o.k = 5;
+            o.offset = 3;
+            kz_results *page = run_opts(ix, q, o, algo);
+            size_t want = kz_results_count(full) > 3 ? kz_results_count(full) - 3 : 0;
+            cr_assert_eq(kz_results_count(page), want < 5 ? want : 5, "[%s] %s page", q,
+                         ALGO_NAMES[algo]);
+            snprintf(what, sizeof what, "%s, offset 3", ALGO_NAMES[algo]);
+            assert_slice(page, full, 3, q, what);
+            kz_results_free(page);
+
+            o = (kz_search_options)KZ_SEARCH_OPTIONS_INIT;
+            o.k = 3;
+            o.group_by_doc = 1;
+            kz_results *g = run_opts(ix, q, o, algo);
+            size_t ng = 0;
+            const char *docs[1000];
+            for (size_t i = 0; i < kz_results_count(full) && ng < 3; i++) {
+                const kz_hit *h = kz_results_hit(full, i);
+                int seen = 0;
+                for (size_t j = 0; j < ng && !seen; j++) seen = strcmp(docs[j], h->doc) == 0;
+                if (seen) continue;
+                docs[ng] = h->doc;
+                const kz_hit *x = kz_results_hit(g, ng);
+                cr_assert_not_null(x, "[%s] %s by document: too few hits", q, ALGO_NAMES[algo]);
+                cr_assert(x->passage == h->passage && x->score == h->score,
+                          "[%s] %s by document: hit %zu is %llu, expected %llu", q,
+                          ALGO_NAMES[algo], ng, (unsigned long long)x->passage,
+                          (unsigned long long)h->passage);
+                ng++;
+            }
+            cr_assert_eq(kz_results_count(g), ng, "[%s] %s by document", q, ALGO_NAMES[algo]);
+            kz_results_free(g);
+
+            o = (kz_search_options)KZ_SEARCH_OPTIONS_INIT;
+            o.k = 10;
+            o.default_and = 1;
+            kz_results *a = run_opts(ix, q, o, algo), *e = run_opts(ix, q, o, KZ_ALGO_EXHAUSTIVE);
+            cr_assert_eq(kz_results_count(a), kz_results_count(e), "[%s] %s --and", q,
+                         ALGO_NAMES[algo]);
+            snprintf(what, sizeof what, "%s, --and", ALGO_NAMES[algo]);
+            assert_slice(a, e, 0, q, what);
+            kz_results_free(a);
+            kz_results_free(e);
+
+            o = (kz_search_options)KZ_SEARCH_OPTIONS_INIT;
+            o.k = 10;
+            o.explain = 1;
+            kz_results *x = run_opts(ix, q, o, algo);
+            for (size_t i = 0; i < kz_results_count(x); i++) {
+                const kz_hit *h = kz_results_hit(x, i);
+                double sum = 0;
+                for (size_t t = 0; t < h->explain->nterms; t++) sum += h->explain->terms[t].score;
+                cr_assert(fabs(sum - h->score) <= 1e-12 * h->score,
+                          "[%s] %s hit %zu: terms sum to %.17g, score %.17g", q, ALGO_NAMES[algo],
+                          i, sum, h->score);
+            }
+            kz_results_free(x);
+        }
+        kz_results_free(full);
+    }
+    vocab_free(&voc);
+    kz_index_close(ix);
+    kzt_rmtree(dir);
+    kzt_rmtree(src);
 }

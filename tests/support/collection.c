@@ -150,3 +150,10 @@ void kzc_shell(const char *command)
     int rc = system(command);
     cr_assert_eq(rc, 0, "command failed (%d): %s", rc, command);
 }
+
+uint64_t kzc_deleted(const kz_index *ix)
+{
+    uint64_t n = 0;
+    for (uint32_t s = 0; s < ix->nsegs; s++) n += ix->segs[s].dels.ndeleted;
+    return n;
+}

@@ -23,6 +23,9 @@ kz_index *kzc_open(const char *dir);
 /* Number of segments of an open index. */
 uint32_t kzc_segments(const kz_index *ix);
 
+/* Number of deleted passages the segments of ix still hold. */
+uint64_t kzc_deleted(const kz_index *ix);
+
 typedef struct kzc_passage {
     uint64_t id; /* global passage id, as kz_hit.passage */
     char *text;  /* NUL-terminated, owned */
