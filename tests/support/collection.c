@@ -103,17 +103,24 @@ static int collect(void *ctx, const kz_token *t)
     return 0;
 }
 
+/* One analyzer per mode for the whole test process: making one loads the dictionary, which
+   costs more than analysing a passage. Tests call this from one thread only. */
+static kz_analyzer *g_analyzers[2];
+
 kzc_term *kzc_analyze(const char *text, size_t len, int query_mode, size_t *n)
 {
-    kz_analyzer_options o = KZ_ANALYZER_OPTIONS_INIT;
-    o.query_mode = query_mode;
-    kz_analyzer *a = NULL;
-    int rc = kz_analyzer_new(&a, &o);
-    cr_assert_eq(rc, KZ_OK, "kz_analyzer_new: %s", kz_errmsg());
+    int mode = query_mode != 0;
+    if (g_analyzers[mode] == NULL) {
+        kz_analyzer_options o = KZ_ANALYZER_OPTIONS_INIT;
+        o.query_mode = mode;
+        int rc = kz_analyzer_new(&g_analyzers[mode], &o);
+        cr_assert_eq(rc, KZ_OK, "kz_analyzer_new: %s", kz_errmsg());
+    }
+    kz_analyzer *a = g_analyzers[mode];
+    int rc;
     term_list l = {0};
     rc = kz_analyze(a, text, len, collect, &l);
     cr_assert_eq(rc, KZ_OK, "kz_analyze: %s", kz_errmsg());
-    kz_analyzer_free(a);
     *n = l.n;
     return l.v;
 }

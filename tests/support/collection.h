@@ -41,8 +41,8 @@ typedef struct kzc_term {
     uint32_t position;
 } kzc_term;
 
-/* The tokens of text analysed with a fresh analyzer (query_mode as given); *n receives the
- * count. */
+/* The tokens of text analysed with the public analyzer (query_mode as given; one thread
+ * only); *n receives the count. */
 kzc_term *kzc_analyze(const char *text, size_t len, int query_mode, size_t *n);
 void kzc_terms_free(kzc_term *t, size_t n);
 
