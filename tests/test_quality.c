@@ -161,3 +161,118 @@ Test(quality, traditional_and_simplified_find_each_other)
     kzt_rmtree(dir);
     kzt_rmtree(src);
 }
+
+/* ---- snippets and highlights ---- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0x80) return 1;
+    size_t w = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (w == 0 || w > n || (s[0] >= 0xF8)) return 0;
+    for (size_t i = 1; i < w; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    return w;
+}
+
+static int valid_utf8(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t w = utf8_char((const unsigned char *)s + i, n - i);
+        if (w == 0) return 0;
+        i += w;
+    }
+    return 1;
+}
+
+/* Whether offset is at a character boundary of text. */
+static int boundary(const char *text, size_t len, size_t offset)
+{
+    return offset == 0 || offset == len || ((unsigned char)text[offset] & 0xC0) != 0x80;
+}
+
+static int term_in(const kzc_term *t, size_t n, const char *term)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].term, term) == 0) return 1;
+    return 0;
+}
+
+/* Whether term starts with one of the (ASCII, lower-case) prefixes written `word*` in q. */
+static int prefix_in(const char *q, const char *term)
+{
+    for (const char *star = strchr(q, '*'); star; star = strchr(star + 1, '*')) {
+        const char *w = star;
+        while (w > q && w[-1] != ' ') w--;
+        if (strncmp(term, w, (size_t)(star - w)) == 0) return 1;
+    }
+    return 0;
+}
+
+static void check_snippets(kz_index *ix, const char *q)
+{
+    size_t nq1, nq2;
+    kzc_term *qa = kzc_analyze(q, strlen(q), 1, &nq1), *qb = kzc_analyze(q, strlen(q), 0, &nq2);
+    kz_search_options o = KZ_SEARCH_OPTIONS_INIT;
+    o.k = 30;
+    o.snippet_bytes = 120;
+    kz_results *r = kzc_search(ix, q, &o);
+    for (size_t i = 0; i < kz_results_count(r); i++) {
+        const kz_hit *h = kz_results_hit(r, i);
+        cr_assert_eq(strlen(h->text), h->text_len, "[%s] text has a NUL", q);
+        cr_assert_leq(h->snippet_offset + h->snippet_len, h->text_len);
+        cr_assert_eq(memcmp(h->snippet, h->text + h->snippet_offset, h->snippet_len), 0,
+                     "[%s] the snippet is not the text at its offset", q);
+        cr_assert(valid_utf8(h->snippet, h->snippet_len), "[%s] snippet is not UTF-8: %.*s", q,
+                  (int)h->snippet_len, h->snippet);
+        cr_assert(boundary(h->text, h->text_len, h->snippet_offset) &&
+                      boundary(h->text, h->text_len, h->snippet_offset + h->snippet_len),
+                  "[%s] snippet cut inside a character", q);
+        size_t in_snippet = 0;
+        for (size_t j = 0; j < h->ntext_highlights; j++) {
+            kz_range g = h->text_highlights[j];
+            cr_assert(g.start < g.end && g.end <= h->text_len, "[%s] bad range %u-%u", q, g.start,
+                      g.end);
+            cr_assert(j == 0 || h->text_highlights[j - 1].end <= g.start,
+                      "[%s] highlights overlap or are unsorted", q);
+            cr_assert(boundary(h->text, h->text_len, g.start) &&
+                          boundary(h->text, h->text_len, g.end),
+                      "[%s] highlight cut inside a character", q);
+            /* The highlighted text is (or contains) a query term. */
+            size_t nt;
+            kzc_term *t = kzc_analyze(h->text + g.start, g.end - g.start, 0, &nt);
+            int ok = 0;
+            for (size_t k = 0; k < nt && !ok; k++)
+                ok = term_in(qa, nq1, t[k].term) || term_in(qb, nq2, t[k].term) ||
+                     prefix_in(q, t[k].term);
+            cr_assert(ok, "[%s] highlight \"%.*s\" is no query term", q, (int)(g.end - g.start),
+                      h->text + g.start);
+            kzc_terms_free(t, nt);
+            if (g.start >= h->snippet_offset && g.end <= h->snippet_offset + h->snippet_len) {
+                cr_assert_lt(in_snippet, h->nhighlights, "[%s] a highlight is missing", q);
+                kz_range s = h->highlights[in_snippet++];
+                cr_assert(s.start + h->snippet_offset == g.start &&
+                              s.end + h->snippet_offset == g.end,
+                          "[%s] snippet highlight %u-%u is not text range %u-%u", q, s.start, s.end,
+                          g.start, g.end);
+            }
+        }
+        cr_assert_eq(in_snippet, h->nhighlights, "[%s] extra highlights in the snippet", q);
+        /* A hit that matched shows at least one match (phrases and words alike). */
+        cr_assert_gt(h->ntext_highlights, 0, "[%s] hit %zu has no highlight: %s", q, i, h->text);
+    }
+    kz_results_free(r);
+    kzc_terms_free(qa, nq1);
+    kzc_terms_free(qb, nq2);
+}
+
+Test(quality, snippets_are_whole_characters_and_highlights_are_query_terms)
+{
+    collection c = open_seeds_and_extra();
+    const char *queries[] = {"CSTO troops",     "阿拉木图",          "哈萨克",
+                             "Телеканал Дождь", "\"shoot to kill\"", "Kassym-Jomart",
+                             "U.S. embassy",    "kazakh* almaty",    "互联网 审查",
+                             "独立记者 逮捕",   "集体安全条约组织",  "Tokayev -Putin"};
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) check_snippets(c.ix, queries[i]);
+    close_collection(&c);
+}
