@@ -220,3 +220,49 @@ Test(query_errors, bad_options_are_refused)
     cr_assert_null(r);
     cr_assert_neq(strstr(kz_errmsg(), "b"), NULL);
 }
+
+/* Random strings of query syntax pieces: every one is either accepted or refused with
+ * KZ_EQUERY and a message; none crashes (the Sanitize build checks memory) or fails otherwise. */
+Test(query_errors, random_syntax_is_accepted_or_refused_with_a_message)
+{
+    static const char *PIECES[] = {
+        "almaty", "tokayev",  "the",    "\"",      "(",   ")",           "+",   "-",
+        " ",      " ",        "AND",    "OR",      "NOT", "*",           "ka*", "date:",
+        "doc:",   "lang:",    "zh",     "2022-01", "..",  ">=",          "<",   "\xff",
+        "\xe9",   "阿拉木图", "哈萨克", ":",       "\t",  "U.S.",        "\\",  "post-",
+        "Дождь",  "2022",     "*.txt",  "[",       "?",   "\xe3\x80\x80" /* ideographic space */};
+    const size_t npieces = sizeof PIECES / sizeof *PIECES;
+    uint64_t s = 0xF022ULL;
+    size_t accepted = 0, refused = 0;
+    for (size_t i = 0; i < 4000; i++) {
+        char q[512];
+        size_t len = 0, n = 1 + (s % 12);
+        for (size_t j = 0; j < n; j++) {
+            s ^= s >> 12;
+            s ^= s << 25;
+            s ^= s >> 27;
+            const char *p = PIECES[(s * 0x2545F4914F6CDD1DULL >> 33) % npieces];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof q) break;
+            memcpy(q + len, p, pl);
+            len += pl;
+        }
+        q[len] = '\0';
+        kz_results *r = NULL;
+        int rc = kz_search(&r, g_ix, q, len, NULL);
+        if (rc == KZ_OK) {
+            accepted++;
+            cr_assert_not_null(r);
+            for (size_t h = 0; h < kz_results_count(r); h++)
+                cr_assert_gt(kz_results_hit(r, h)->score, 0.0, "[%s]", q);
+            kz_results_free(r);
+        } else {
+            refused++;
+            cr_assert_eq(rc, KZ_EQUERY, "[%s]: %d %s", q, rc, kz_errmsg());
+            cr_assert_null(r);
+            cr_assert_gt(strlen(kz_errmsg()), 10, "[%s]: no message", q);
+        }
+    }
+    cr_assert_gt(accepted, 100);
+    cr_assert_gt(refused, 100);
+}
