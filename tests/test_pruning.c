@@ -160,7 +160,7 @@ static void draw_query(vocab *voc, uint64_t *s, char *q, size_t cap)
 {
     char ph[256];
     size_t len = 0;
-    switch (rng_below(s, 9)) {
+    switch (rng_below(s, 11)) {
     case 0:
     case 1: { /* a disjunction of 1-6 words */
         size_t n = 1 + rng_below(s, 6);
@@ -186,6 +186,16 @@ static void draw_query(vocab *voc, uint64_t *s, char *q, size_t cap)
         break;
     case 6:
         snprintf(q, cap, "(%s OR %s) +%s", draw_word(voc, s), draw_word(voc, s), draw_word(voc, s));
+        break;
+    case 8: /* a document filter (a substring: the seeds are 000_... to 004_...) */
+        snprintf(q, cap, "%s %s doc:00%zu_", draw_word(voc, s), draw_word(voc, s), rng_below(s, 5));
+        break;
+    case 9: /* an excluded document, or a date range */
+        if (rng_below(s, 2))
+            snprintf(q, cap, "%s %s -doc:00%zu_", draw_word(voc, s), draw_word(voc, s),
+                     rng_below(s, 5));
+        else
+            snprintf(q, cap, "%s %s date:2022-01-08..2022", draw_word(voc, s), draw_word(voc, s));
         break;
     case 7: { /* a prefix of a word, with another word */
         const char *w = draw_word(voc, s);
@@ -215,6 +225,24 @@ static const char *ALGO_NAMES[] = {"auto", "exhaustive", "maxscore", "bmw"};
 
 /* Every algorithm gives the exhaustive results for q at every k; returns the exhaustive hit
  * count at k = 50. */
+/* The filters of q hold for every hit (checked on the hit, independently of the index). */
+static void check_filters(const kz_results *r, const char *q)
+{
+    const char *f = strstr(q, "doc:");
+    for (size_t i = 0; i < kz_results_count(r); i++) {
+        const kz_hit *h = kz_results_hit(r, i);
+        if (f) {
+            char name[16];
+            snprintf(name, sizeof name, "%.4s", f + 4);
+            int has = strstr(h->doc, name) != NULL, excluded = f > q && f[-1] == '-';
+            cr_assert(has != excluded, "[%s] hit in %s", q, h->doc);
+        }
+        if (strstr(q, "date:2022-01-08..2022"))
+            cr_assert(strcmp(h->date, "2022-01-08") >= 0 && strcmp(h->date, "2022-12-31") <= 0,
+                      "[%s] hit dated \"%s\"", q, h->date);
+    }
+}
+
 static size_t compare_algorithms(kz_index *ix, const char *q, const char *where)
 {
     static const uint32_t KS[] = {1, 5, 10, 50};
@@ -222,6 +250,7 @@ static size_t compare_algorithms(kz_index *ix, const char *q, const char *where)
     for (size_t ki = 0; ki < sizeof KS / sizeof *KS; ki++) {
         kz_results *ref = run(ix, q, KS[ki], KZ_ALGO_EXHAUSTIVE);
         found = kz_results_count(ref);
+        check_filters(ref, q);
         const int algos[] = {KZ_ALGO_AUTO, KZ_ALGO_MAXSCORE, KZ_ALGO_BMW};
         for (size_t a = 0; a < 3; a++) {
             kz_results *r = run(ix, q, KS[ki], algos[a]);
