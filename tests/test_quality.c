@@ -209,13 +209,13 @@ static int prefix_in(const char *q, const char *term)
     return 0;
 }
 
-static void check_snippets(kz_index *ix, const char *q)
+static void check_snippets(kz_index *ix, const char *q, uint32_t snippet_bytes)
 {
     size_t nq1, nq2;
     kzc_term *qa = kzc_analyze(q, strlen(q), 1, &nq1), *qb = kzc_analyze(q, strlen(q), 0, &nq2);
     kz_search_options o = KZ_SEARCH_OPTIONS_INIT;
     o.k = 30;
-    o.snippet_bytes = 120;
+    o.snippet_bytes = snippet_bytes;
     kz_results *r = kzc_search(ix, q, &o);
     for (size_t i = 0; i < kz_results_count(r); i++) {
         const kz_hit *h = kz_results_hit(r, i);
@@ -273,6 +273,9 @@ Test(quality, snippets_are_whole_characters_and_highlights_are_query_terms)
                              "Телеканал Дождь", "\"shoot to kill\"", "Kassym-Jomart",
                              "U.S. embassy",    "kazakh* almaty",    "互联网 审查",
                              "独立记者 逮捕",   "集体安全条约组织",  "Tokayev -Putin"};
-    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) check_snippets(c.ix, queries[i]);
+    static const uint32_t SIZES[] = {1, 17, 120, 240, 5000};
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++)
+        for (size_t z = 0; z < sizeof SIZES / sizeof *SIZES; z++)
+            check_snippets(c.ix, queries[i], SIZES[z]);
     close_collection(&c);
 }
