@@ -7,8 +7,10 @@
  * so that top-k thresholds carry from segment to segment), and a larger real text made in the
  * test from Debian's licence texts and package changelogs, also in many segments. Queries mix
  * frequent and rare words in every shape the planner treats differently: disjunctions of 1-6
- * words, required and excluded words, AND, OR groups and phrases; k is 1, 5, 10 and 50. The
- * random generator is seeded, so a failure names a query that reproduces it. */
+ * words, required and excluded words, AND, OR groups, phrases, prefixes, document and date
+ * filters; k is 1, 5, 10 and 50. On an index with deleted passages, paging, grouping by
+ * document, --and and the explanations (terms summing to the score) agree with the exhaustive
+ * ranking too. The random generator is seeded, so a failure names a query that reproduces it. */
 #include "kzsearch.h"
 #include "support.h"
 #include "support/collection.h"
