@@ -533,3 +533,58 @@ Test(pruning, paging_grouping_and_explain_agree_with_exhaustive)
     kzt_rmtree(dir);
     kzt_rmtree(src);
 }
+
+/* Many passages with exactly equal scores, spread over segments: ties are broken by passage id
+ * (the earlier passage first) in every algorithm, so the top k is the same set in the same
+ * order. Thresholds that prune on `>=` instead of `>` would drop tied passages here. */
+Test(pruning, ties_are_broken_by_passage_id_in_every_algorithm)
+{
+    char *src = kzt_tempdir();
+    static const char *PARAS[] = {
+        "Almaty airport was closed after the protests.",
+        "The CSTO sent troops to Almaty.",
+        "Protests spread from Zhanaozen to Almaty and Astana.",
+        "Internet access was cut in Almaty for days.",
+        "Gas prices doubled at the start of January.",
+        "Troops and police faced the protests in the square.",
+    };
+    char name[64], text[2048];
+    for (int f = 0; f < 40; f++) {
+        size_t len = 0;
+        /* Each file repeats the same paragraphs in a rotated order. */
+        for (int p = 0; p < 6; p++)
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s\n\n", PARAS[(p + f) % 6]);
+        snprintf(name, sizeof name, "%s/copy-%02d.txt", src, f);
+        kzt_write_file(name, text, len);
+    }
+    char *dir = kzt_tempdir();
+    const char *paths[] = {src};
+    kz_writer_options o = KZ_WRITER_OPTIONS_INIT;
+    o.memory_budget = 2048;
+    o.no_merge = 1;
+    kzc_build(dir, paths, 1, &o);
+    kz_index *ix = kzc_open(dir);
+    cr_assert_gt(kzc_segments(ix), 3);
+    static const char *QUERIES[] = {"almaty",
+                                    "almaty protests",
+                                    "troops almaty police",
+                                    "gas internet zhanaozen square",
+                                    "+almaty troops",
+                                    "almaty -internet",
+                                    "\"to almaty\" protests",
+                                    "almaty airport closed protests troops internet"};
+    for (size_t q = 0; q < sizeof QUERIES / sizeof *QUERIES; q++) {
+        compare_algorithms(ix, QUERIES[q], "ties");
+        /* The exhaustive order itself: scores never increase, equal scores by increasing id. */
+        kz_results *r = run(ix, QUERIES[q], 100, KZ_ALGO_EXHAUSTIVE);
+        for (size_t i = 1; i < kz_results_count(r); i++) {
+            const kz_hit *a = kz_results_hit(r, i - 1), *b = kz_results_hit(r, i);
+            cr_assert(a->score > b->score || (a->score == b->score && a->passage < b->passage),
+                      "[%s] hits %zu and %zu out of order", QUERIES[q], i - 1, i);
+        }
+        kz_results_free(r);
+    }
+    kz_index_close(ix);
+    kzt_rmtree(dir);
+    kzt_rmtree(src);
+}
