@@ -467,3 +467,48 @@ Test(bm25_seeds, random_words_and_phrases_from_the_text_score_as_the_formula)
     kz_index_close(ix);
     kzt_rmtree(dir);
 }
+
+/* Passages longer than the engine's precomputed length table (512 tokens) and shorter ones,
+ * with terms repeated many times: the same formula. */
+Test(bm25_seeds, long_passages_and_high_tf_score_as_the_formula)
+{
+    char *src = kzt_tempdir();
+    char text[8192];
+    size_t len = 0;
+    uint64_t s = 0x10C0ULL;
+    const size_t sizes[] = {1000, 600, 513, 512, 511, 300, 40};
+    for (size_t p = 0; p < sizeof sizes / sizeof *sizes; p++) {
+        for (size_t i = 0; i < sizes[p]; i++) {
+            /* single letters, skewed so that tf varies a lot between terms */
+            uint64_t r = rng_next(&s) % 16;
+            char c = r < 8 ? 'a' : r < 12 ? 'b' : r < 14 ? 'c' : r < 15 ? 'd' : 'e';
+            text[len++] = c;
+            text[len++] = i + 1 < sizes[p] ? ' ' : '\n';
+        }
+        text[len++] = '\n';
+        char *file;
+        char name[32];
+        snprintf(name, sizeof name, "long-%zu.txt", p);
+        file = kzt_path(src, name);
+        kzt_write_file(file, text, len);
+        free(file);
+        len = 0;
+    }
+    char *dir = kzt_tempdir();
+    const char *paths[] = {kzt_seeds_dir(), src};
+    kzc_build(dir, paths, 2, NULL);
+    kz_index *ix = kzc_open(dir);
+    ref_collection col = load(ix);
+    uint32_t longest = 0;
+    for (size_t i = 0; i < col.n; i++) longest = col.p[i].dl > longest ? col.p[i].dl : longest;
+    cr_assert_gt(longest, 900, "the long passage was split: %u tokens", longest);
+    const char *queries[] = {"a", "e", "d e", "\"a b\"", "\"e e\"", "\"a a a\"", "e almaty"};
+    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+        check_query(ix, &col, queries[q], 0, -1, -1, 0);
+        check_query(ix, &col, queries[q], 0, 0.9, 0.4, 0);
+    }
+    unload(&col);
+    kz_index_close(ix);
+    kzt_rmtree(dir);
+    kzt_rmtree(src);
+}
