@@ -707,3 +707,48 @@ Test(pruning, merged_and_updated_indexes_rank_like_a_fresh_build)
     kzt_rmtree(dir);
     kzt_rmtree(src);
 }
+
+/* Without merging: a commit that drops a segment whose documents were all removed renumbers
+ * the later segments, and updating a document of one of them in the same session must still
+ * replace it (not leave two versions, nor delete in the wrong segment). */
+Test(pruning, updates_after_a_segment_is_dropped_replace_the_right_document)
+{
+    char *src = kzt_tempdir();
+    char *a = kzt_path(src, "a.txt"), *b = kzt_path(src, "b.txt"), *c = kzt_path(src, "c.txt");
+    kzt_write_file(a, "Almaty airport closed.\n", 23);
+    kzt_write_file(b, "Troops reached Almaty.\n", 23);
+    kzt_write_file(c, "Gas prices rose in Zhanaozen.\n", 30);
+    char *dir = kzt_tempdir();
+    kz_writer_options o = KZ_WRITER_OPTIONS_INIT;
+    o.no_merge = 1;
+    kz_writer *w = NULL;
+    cr_assert_eq(kz_writer_open(&w, dir, &o), KZ_OK, "%s", kz_errmsg());
+    const char *files[] = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(kz_writer_add_path(w, files[i], NULL, NULL), KZ_OK, "%s", kz_errmsg());
+        cr_assert_eq(kz_writer_commit(w), KZ_OK, "%s", kz_errmsg());
+    }
+    cr_assert_eq(kz_writer_remove_doc(w, a), KZ_OK, "%s", kz_errmsg());
+    cr_assert_eq(kz_writer_commit(w), KZ_OK, "%s", kz_errmsg());
+    kzt_write_file(c, "Gas prices fell in Almaty.\n", 27);
+    cr_assert_eq(kz_writer_add_path(w, c, NULL, NULL), KZ_OK, "%s", kz_errmsg());
+    cr_assert_eq(kz_writer_remove_doc(w, b), KZ_OK, "%s", kz_errmsg());
+    cr_assert_eq(kz_writer_commit(w), KZ_OK, "%s", kz_errmsg());
+    kz_writer_close(w);
+    cr_assert_eq(kz_index_check(dir), KZ_OK, "%s", kz_errmsg());
+    kz_index *ix = kzc_open(dir);
+    kz_index_stats st;
+    cr_assert_eq(kz_index_stats_get(&st, ix), KZ_OK);
+    cr_assert_eq(st.documents, 1);
+    cr_assert_eq(st.passages, 1);
+    kz_results *r = run(ix, "almaty gas zhanaozen troops airport", 10, KZ_ALGO_EXHAUSTIVE);
+    cr_assert_eq(kz_results_count(r), 1);
+    cr_assert_str_eq(kz_results_hit(r, 0)->text, "Gas prices fell in Almaty.");
+    kz_results_free(r);
+    kz_index_close(ix);
+    free(a);
+    free(b);
+    free(c);
+    kzt_rmtree(dir);
+    kzt_rmtree(src);
+}
