@@ -1,7 +1,8 @@
 /* test_concurrency.c - one kz_index searched from several threads at once gives, for every
  * query, exactly what the same search gives serially: passages, scores, snippets, highlights and
  * explanations; malformed queries fail in their own thread with their own message; and a writer
- * committing meanwhile does not change what an open index sees.
+ * committing meanwhile does not change what an open index sees, while indexes opened during its
+ * commits and merges always open, on a consistent snapshot.
  *
  * Each result list is rendered to a string (every field, scores to 17 digits), so "the same" is
  * byte equality of renderings. Threads run the queries in different orders, many rounds, so the
@@ -243,6 +244,103 @@ Test(concurrency, commits_during_searches_leave_an_open_snapshot_unchanged)
     kz_index_close(fresh);
     free_expected(again);
     free_expected(expected);
+    kz_index_close(ix);
+    kzt_rmtree(dir);
+}
+
+typedef struct growth {
+    const char *dir;
+    int rc;
+    char msg[256];
+    volatile int done;
+} growth;
+
+#define GROWTH_STEPS 16
+
+static void *grow_thread(void *arg)
+{
+    growth *g = arg;
+    kz_writer *w = NULL;
+    g->rc = kz_writer_open(&w, g->dir, NULL);
+    for (int i = 0; i < GROWTH_STEPS && g->rc == KZ_OK; i++) {
+        char name[32], body[128];
+        snprintf(name, sizeof name, "growth-%d", i);
+        int n = snprintf(body, sizeof body, "zqxmarker Almaty note number %d", i);
+        g->rc = kz_writer_add_text(w, name, body, (size_t)n, NULL);
+        if (g->rc == KZ_OK) g->rc = kz_writer_commit(w);
+        if (g->rc == KZ_OK && i % 4 == 3) g->rc = kz_writer_optimize(w);
+    }
+    if (g->rc != KZ_OK) snprintf(g->msg, sizeof g->msg, "%s", kz_errmsg());
+    kz_writer_close(w);
+    __atomic_store_n(&g->done, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+typedef struct opener {
+    growth *g;
+    uint64_t base;
+    unsigned opens;
+    int failures;
+    char detail[512];
+} opener;
+
+/* Opens the index again and again while it grows: every open succeeds and sees a consistent
+ * snapshot, whose added passages are exactly those the marker word finds. */
+static void *open_thread(void *arg)
+{
+    opener *o = arg;
+    while (!__atomic_load_n(&o->g->done, __ATOMIC_SEQ_CST) || o->opens == 0) {
+        kz_index *ix = NULL;
+        int rc = kz_index_open(&ix, o->g->dir);
+        o->opens++;
+        if (rc != KZ_OK) {
+            if (o->failures++ == 0)
+                snprintf(o->detail, sizeof o->detail, "open: %d %s", rc, kz_errmsg());
+            continue;
+        }
+        kz_index_stats st;
+        kz_results *r = NULL;
+        kz_search_options so = KZ_SEARCH_OPTIONS_INIT;
+        so.k = 100;
+        rc = kz_index_stats_get(&st, ix);
+        if (rc == KZ_OK) rc = kz_search(&r, ix, "zqxmarker", 9, &so);
+        if (rc != KZ_OK) {
+            if (o->failures++ == 0)
+                snprintf(o->detail, sizeof o->detail, "search: %d %s", rc, kz_errmsg());
+        } else if (st.passages < o->base || st.passages > o->base + GROWTH_STEPS ||
+                   kz_results_count(r) != st.passages - o->base) {
+            if (o->failures++ == 0)
+                snprintf(o->detail, sizeof o->detail, "%llu passages but %zu marked ones",
+                         (unsigned long long)st.passages, kz_results_count(r));
+        }
+        kz_results_free(r);
+        kz_index_close(ix);
+    }
+    return NULL;
+}
+
+Test(concurrency, indexes_opened_during_commits_are_consistent_snapshots)
+{
+    char *dir = seeds_index(0);
+    kz_index *ix = kzc_open(dir);
+    kz_index_stats st;
+    cr_assert_eq(kz_index_stats_get(&st, ix), KZ_OK);
+    kz_index_close(ix);
+    growth g = {dir, 0, "", 0};
+    opener o[2] = {{&g, st.passages, 0, 0, ""}, {&g, st.passages, 0, 0, ""}};
+    pthread_t readers[2], writer;
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&readers[i], NULL, open_thread, &o[i]), 0);
+    cr_assert_eq(pthread_create(&writer, NULL, grow_thread, &g), 0);
+    cr_assert_eq(pthread_join(writer, NULL), 0);
+    for (int i = 0; i < 2; i++) cr_assert_eq(pthread_join(readers[i], NULL), 0);
+    cr_assert_eq(g.rc, KZ_OK, "writer: %s", g.msg);
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(o[i].failures, 0, "reader %d: %d failures in %u opens; first: %s", i,
+                     o[i].failures, o[i].opens, o[i].detail);
+    ix = kzc_open(dir);
+    cr_assert_eq(kz_index_stats_get(&st, ix), KZ_OK);
+    cr_assert_eq(st.passages, o[0].base + GROWTH_STEPS);
     kz_index_close(ix);
     kzt_rmtree(dir);
 }
