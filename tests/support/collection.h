@@ -1,6 +1,6 @@
 /* collection.h - test helpers for the search suites: building an index from paths, listing its
- * live passages with their stored text, analysing text into per-position terms, and comparing
- * result lists.
+ * live passages with their stored text, analysing text into per-position terms, and running
+ * searches.
  *
  * Passages are listed straight from the segments (kz_segment_passage) in global-id order, so a
  * test can recount tf, df, dl and N itself without trusting the posting lists it checks. Every
