@@ -500,6 +500,15 @@ Test(pruning, paging_grouping_and_explain_agree_with_exhaustive)
                 ng++;
             }
             cr_assert_eq(kz_results_count(g), ng, "[%s] %s by document", q, ALGO_NAMES[algo]);
+            /* A page of the documents: the same documents, from the second. */
+            o.k = 2;
+            o.offset = 1;
+            kz_results *gp = run_opts(ix, q, o, algo);
+            cr_assert_eq(kz_results_count(gp), ng > 1 ? ng - 1 : 0, "[%s] %s documents page", q,
+                         ALGO_NAMES[algo]);
+            snprintf(what, sizeof what, "%s, documents from the second", ALGO_NAMES[algo]);
+            assert_slice(gp, g, 1, q, what);
+            kz_results_free(gp);
             kz_results_free(g);
 
             o = (kz_search_options)KZ_SEARCH_OPTIONS_INIT;
