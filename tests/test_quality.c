@@ -279,3 +279,15 @@ Test(quality, snippets_are_whole_characters_and_highlights_are_query_terms)
             check_snippets(c.ix, queries[i], SIZES[z]);
     close_collection(&c);
 }
+
+/* Every Chinese word of bench/queries-seeds.tsv, alone: exactly the passages that contain it. */
+Test(quality, each_chinese_query_word_finds_exactly_the_passages_containing_it)
+{
+    collection c = open_seeds_and_extra();
+    static const char *WORDS[] = {
+        "阿拉木图",         "哈萨克斯坦", "起义", "托卡耶夫", "纳扎尔巴耶夫",
+        "集体安全条约组织", "独立记者",   "逮捕", "互联网",   "审查"};
+    for (size_t i = 0; i < sizeof WORDS / sizeof *WORDS; i++)
+        check(&c, WORDS[i], WORDS[i], WORDS[i], 1);
+    close_collection(&c);
+}
