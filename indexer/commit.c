@@ -231,10 +231,12 @@ static int merge_group(kz_writer *w, const uint32_t *which, uint32_t n)
     uint32_t out = 0, k = 0;
     for (uint32_t i = 0; i < w->nsegs; i++) {
         if (k < n && which[k] == i) {
+            /* Take segs[i] out first: the merged segment may go into the same slot. */
+            kz_writer_segment old = w->segs[i];
             if (k == 0 && np > 0) w->segs[out++] = merged;
-            if (!w->segs[i].committed) unlink(w->segs[i].seg->path);
-            kz_segment_close(w->segs[i].seg);
-            kz_deletes_free(&w->segs[i].dels);
+            if (!old.committed) unlink(old.seg->path);
+            kz_segment_close(old.seg);
+            kz_deletes_free(&old.dels);
             k++;
             continue;
         }
@@ -271,7 +273,8 @@ static int commit(kz_writer *w, int all)
 {
     KZ_TRY(kz_writer_flush(w));
     /* Segments left with no live passage are dropped whole. */
-    uint32_t out = 0;
+    uint32_t out = 0, before = w->nsegs;
+    int relaid = 0; /* segs[] changed: registry ranges (indices into it) must be rebuilt */
     for (uint32_t i = 0; i < w->nsegs; i++) {
         kz_writer_segment *ws = &w->segs[i];
         if (live_passages(ws) == 0 && ws->seg->ndocs > 0 && ws->dels.ndeleted > 0) {
@@ -284,13 +287,18 @@ static int commit(kz_writer *w, int all)
         w->segs[out++] = *ws;
     }
     w->nsegs = out;
-    uint32_t *which = malloc(((size_t)w->nsegs + 1) * sizeof *which);
-    if (which == NULL) return KZ_ENOMEM_FAIL();
+    relaid = out != before;
     int rc = KZ_OK;
+    uint32_t *which = malloc(((size_t)w->nsegs + 1) * sizeof *which);
+    if (which == NULL) {
+        rc = KZ_ENOMEM_FAIL();
+        goto done;
+    }
     for (int rounds = 0; (all || !w->no_merge) && rounds < 64; rounds++) {
         uint32_t n;
         choose_merge(w, all, which, &n);
         if (n == 0) break;
+        relaid = 1;
         KZ_CHECK(merge_group(w, which, n));
         w->dirty = 1;
         if (all) break;
@@ -326,6 +334,10 @@ static int commit(kz_writer *w, int all)
     w->dirty = 0;
     kz_writer_clean_leftovers(w);
 done:
+    if (relaid) {
+        int r2 = kz_writer_load_registry(w);
+        if (rc == KZ_OK) rc = r2;
+    }
     free(which);
     return rc;
 }
