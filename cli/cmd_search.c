@@ -230,12 +230,14 @@ static void print_hit_json(const kz_hit *h, size_t rank)
     fputs("}\n", stdout);
 }
 
-static int parse_uint(const char *s, uint32_t *out, const char *what)
+/* Parses a whole number from min to 100000 (the most results a search may ask for). */
+static int parse_uint(const char *s, uint32_t *out, const char *what, unsigned long min)
 {
     char *end;
     unsigned long v = strtoul(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v > 100000 || *s == '-')
-        return kz_cli_usage_error("%s must be a whole number from 0 to 100000, not '%s'", what, s);
+    if (*s == '\0' || *end != '\0' || v > 100000 || v < min || *s == '-')
+        return kz_cli_usage_error("%s must be a whole number from %lu to 100000, not '%s'", what,
+                                  min, s);
     *out = (uint32_t)v;
     return 0;
 }
@@ -287,11 +289,10 @@ int kz_cmd_search(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":k:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'k':
-            if (parse_uint(optarg, &opts.k, "-k")) return KZ_EXIT_ERROR;
-            if (opts.k == 0) return kz_cli_usage_error("-k must be at least 1");
+            if (parse_uint(optarg, &opts.k, "-k", 1)) return KZ_EXIT_ERROR;
             break;
         case OPT_OFFSET:
-            if (parse_uint(optarg, &opts.offset, "--offset")) return KZ_EXIT_ERROR;
+            if (parse_uint(optarg, &opts.offset, "--offset", 0)) return KZ_EXIT_ERROR;
             break;
         case OPT_AND:
             opts.default_and = 1;
