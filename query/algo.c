@@ -72,6 +72,11 @@ kz_algo_fn kz_algo_choose(const kz_plan_segment *p, int algorithm, uint32_t k)
     if (p->nshould == 0) return kz_algo_exhaustive;
     if (algorithm == KZ_ALGO_MAXSCORE) return kz_algo_maxscore;
     if (algorithm == KZ_ALGO_BMW) return kz_algo_bmw;
-    if (p->nshould == 1) return k <= 10 ? kz_algo_bmw : kz_algo_exhaustive;
-    return kz_algo_maxscore;
+    /* Measured on the benchmark collection (instructions per query, docs/RANKING.md): with one
+       clause, block bounds seldom beat the threshold and the plain walk is cheapest; with two,
+       MaxScore; with three or more, BlockMax-WAND. */
+    (void)k;
+    if (p->nshould == 1) return kz_algo_exhaustive;
+    if (p->nshould == 2) return kz_algo_maxscore;
+    return kz_algo_bmw;
 }
