@@ -230,10 +230,12 @@ static int merge_group(kz_writer *w, const uint32_t *which, uint32_t n)
     uint32_t out = 0, k = 0;
     for (uint32_t i = 0; i < w->nsegs; i++) {
         if (k < n && which[k] == i) {
+            /* Take segs[i] out first: the merged segment may go into the same slot. */
+            kz_writer_segment old = w->segs[i];
             if (k == 0 && np > 0) w->segs[out++] = merged;
-            if (!w->segs[i].committed) unlink(w->segs[i].seg->path);
-            kz_segment_close(w->segs[i].seg);
-            kz_deletes_free(&w->segs[i].dels);
+            if (!old.committed) unlink(old.seg->path);
+            kz_segment_close(old.seg);
+            kz_deletes_free(&old.dels);
             k++;
             continue;
         }
