@@ -272,7 +272,8 @@ static int commit(kz_writer *w, int all)
 {
     KZ_TRY(kz_writer_flush(w));
     /* Segments left with no live passage are dropped whole. */
-    uint32_t out = 0;
+    uint32_t out = 0, before = w->nsegs;
+    int relaid = 0; /* segs[] changed: registry ranges (indices into it) must be rebuilt */
     for (uint32_t i = 0; i < w->nsegs; i++) {
         kz_writer_segment *ws = &w->segs[i];
         if (live_passages(ws) == 0 && ws->seg->ndocs > 0 && ws->dels.ndeleted > 0) {
@@ -285,13 +286,18 @@ static int commit(kz_writer *w, int all)
         w->segs[out++] = *ws;
     }
     w->nsegs = out;
-    uint32_t *which = malloc(((size_t)w->nsegs + 1) * sizeof *which);
-    if (which == NULL) return KZ_ENOMEM_FAIL();
+    relaid = out != before;
     int rc = KZ_OK;
+    uint32_t *which = malloc(((size_t)w->nsegs + 1) * sizeof *which);
+    if (which == NULL) {
+        rc = KZ_ENOMEM_FAIL();
+        goto done;
+    }
     for (int rounds = 0; (all || !w->no_merge) && rounds < 64; rounds++) {
         uint32_t n;
         choose_merge(w, all, which, &n);
         if (n == 0) break;
+        relaid = 1;
         KZ_CHECK(merge_group(w, which, n));
         w->dirty = 1;
         if (all) break;
@@ -327,6 +333,10 @@ static int commit(kz_writer *w, int all)
     w->dirty = 0;
     kz_writer_clean_leftovers(w);
 done:
+    if (relaid) {
+        int r2 = kz_writer_load_registry(w);
+        if (rc == KZ_OK) rc = r2;
+    }
     free(which);
     return rc;
 }

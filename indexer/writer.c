@@ -111,9 +111,11 @@ done:
     return rc;
 }
 
-/* Fills the registry from the document tables of the committed segments. */
-static int load_registry(kz_writer *w)
+/* Fills the registry from the document tables of the segments (all documents must have been
+ * flushed), replacing what it held. */
+int kz_writer_load_registry(kz_writer *w)
 {
+    kz_registry_free(&w->reg);
     for (uint32_t s = 0; s < w->nsegs; s++) {
         const kz_writer_segment *ws = &w->segs[s];
         for (uint32_t d = 0; d < ws->seg->ndocs; d++) {
@@ -184,7 +186,7 @@ int kz_writer_open(kz_writer **out, const char *dir, const kz_writer_options *op
     }
     kz_writer_clean_leftovers(w);
     KZ_CHECK(kz_segment_builder_new(&w->builder));
-    KZ_CHECK(load_registry(w));
+    KZ_CHECK(kz_writer_load_registry(w));
 done:
     if (rc < 0) {
         kz_writer_close(w);

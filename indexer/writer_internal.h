@@ -51,6 +51,10 @@ int kz_writer_flush(kz_writer *w);
 int kz_writer_open_segment(kz_writer *w, uint64_t id, int committed, kz_writer_segment **out);
 void kz_writer_clean_leftovers(kz_writer *w);
 
+/* writer.c: rebuilds the registry from the segments' document tables; called when segs[]
+ * changes order (merges, dropped segments), since registry ranges are indices into it. */
+int kz_writer_load_registry(kz_writer *w);
+
 /* Marks the passages of document doc of segs[seg] deleted, with their term statistics. */
 int kz_writer_delete_doc(kz_writer *w, uint32_t seg, uint32_t doc);
 
