@@ -31,6 +31,9 @@ uint32_t kzt_below(kzt_rng *r, uint32_t n);
  * its length. */
 char *kzt_random_text(kzt_rng *r, int paragraphs, size_t *len);
 
+/* A word of that vocabulary, uniformly chosen. */
+const char *kzt_random_word(kzt_rng *r);
+
 /* The fixed query set: words of the vocabulary, phrases, +/-, OR, prefixes, Russian, Chinese. */
 extern const char *const kzt_queries[];
 extern const size_t kzt_nqueries;
@@ -44,6 +47,7 @@ typedef struct kzt_hit {
 
 typedef struct kzt_state {
     kz_index_stats stats;
+    const char *const *queries; /* borrowed */
     size_t nqueries;
     size_t *nhits;
     kzt_hit **hits;
@@ -53,6 +57,9 @@ typedef struct kzt_state {
  * (*out is then empty); never asserts on the index's answers, so damaged indexes can be
  * probed. */
 int kzt_state_take(kzt_state *out, const char *dir);
+/* The same with another query set (borrowed by the state). */
+int kzt_state_take_queries(kzt_state *out, const char *dir, const char *const *queries,
+                           size_t nqueries);
 void kzt_state_free(kzt_state *s);
 
 /* Non-zero when a and b are equal: statistics (documents, passages, tokens, average length;
