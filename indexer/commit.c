@@ -320,18 +320,23 @@ static int commit(kz_writer *w, int all)
     }
     m.next_id = w->next_id;
     kz_buf buf = KZ_BUF_INIT;
+    int renamed = 0;
     rc = kz_manifest_encode(&m, &buf);
-    if (rc == KZ_OK) rc = kz_file_replace(w->dir, KZ_MANIFEST_NAME, buf.data, buf.len);
+    if (rc == KZ_OK) rc = kz_file_replace(w->dir, KZ_MANIFEST_NAME, buf.data, buf.len, &renamed);
     kz_buf_free(&buf);
-    if (rc < 0) {
+    if (rc < 0 && !renamed) {
         kz_manifest_free(&m);
         goto done;
     }
+    /* Once the rename happened the new manifest is what readers see, even if the directory
+       fsync then failed: its segments are committed (closing must not remove them). */
     kz_manifest_free(&w->man);
     w->man = m;
     for (uint32_t i = 0; i < w->nsegs; i++) w->segs[i].committed = 1;
     w->dirty = 0;
-    kz_writer_clean_leftovers(w);
+    /* Without the fsync the rename may not survive a crash, and the old manifest would come
+       back: keep the files it names for the next writer to clean. */
+    if (rc == KZ_OK) kz_writer_clean_leftovers(w);
 done:
     if (relaid) {
         int r2 = kz_writer_load_registry(w);

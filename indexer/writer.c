@@ -81,7 +81,7 @@ static int load_dictionary(kz_writer *w, int new_index)
     if (new_index) {
         size_t len;
         const void *blob = kz_zhdict_builtin(&len);
-        KZ_CHECK(kz_file_replace(w->dir, KZ_ZHDICT_NAME, blob, len));
+        KZ_CHECK(kz_file_replace(w->dir, KZ_ZHDICT_NAME, blob, len, NULL));
     }
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
