@@ -14,6 +14,9 @@
 #include <stdint.h>
 
 #define KZ_IN_BUILDER UINT32_MAX /* range.seg of documents not yet flushed to a segment */
+/* range.seg of documents whose segment was built but could not be written yet (a failed flush
+ * keeps them, so that retrying the commit loses nothing) */
+#define KZ_IN_PENDING (UINT32_MAX - 1)
 
 typedef struct kz_doc_range {
     uint32_t seg;       /* index in the writer's segment list, or KZ_IN_BUILDER */

@@ -275,7 +275,7 @@ static int remove_entry(kz_writer *w, size_t ei)
 {
     kz_file_entry *e = &w->reg.entries[ei];
     for (size_t r = 0; r < e->nranges; r++)
-        if (e->ranges[r].seg == KZ_IN_BUILDER) {
+        if (e->ranges[r].seg == KZ_IN_BUILDER || e->ranges[r].seg == KZ_IN_PENDING) {
             KZ_TRY(kz_writer_flush(w)); /* documents are deleted from segments only */
             e = &w->reg.entries[ei];
             break;
@@ -552,6 +552,7 @@ void kz_writer_close(kz_writer *w)
         kz_deletes_free(&ws->dels);
     }
     free(w->segs);
+    kz_segment_parts_free(&w->pending);
     kz_segment_builder_free(w->builder);
     kz_registry_free(&w->reg);
     free(w->builder_entries);

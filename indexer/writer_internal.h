@@ -40,8 +40,14 @@ struct kz_writer {
     uint32_t nsegs, segs_cap;
     kz_segment_builder *builder;
     kz_registry reg;
-    size_t *builder_entries; /* registry entries with ranges in the builder */
+    size_t *builder_entries; /* registry entries with ranges in the builder or pending */
     size_t nbuilder_entries, builder_entries_cap;
+    /* A segment finished from the builder whose file could not be written (has_pending): the
+       next flush writes it first. Its documents' ranges are KZ_IN_PENDING, and belong to the
+       first npending_entries of builder_entries. */
+    kz_segment_parts pending;
+    int has_pending;
+    size_t npending_entries;
     uint64_t next_id;
     int dirty; /* something to commit */
 };
