@@ -103,9 +103,9 @@ static kz_writer_options change_options(void)
     return opts;
 }
 
-/* Applies the changes and commits; stops at the first failure and returns its status. Uses no
- * Criterion assertion, so that it can run in a child process. */
-static int apply(kz_writer *w, const changes *c)
+/* Applies the changes without committing; stops at the first failure and returns its status.
+ * Uses no Criterion assertion, so that it can run in a child process. */
+static int apply_changes(kz_writer *w, const changes *c)
 {
     int rc = kz_writer_add_path(w, c->src, NULL, NULL);
     for (int i = 0; i < NTEXTS && rc == KZ_OK; i++) {
@@ -119,8 +119,19 @@ static int apply(kz_writer *w, const changes *c)
             rc = kz_writer_add_text(w, name, c->texts[i], strlen(c->texts[i]), NULL);
         }
     }
-    if (rc == KZ_OK) rc = c->optimize ? kz_writer_optimize(w) : kz_writer_commit(w);
     return rc;
+}
+
+static int finish(kz_writer *w, const changes *c)
+{
+    return c->optimize ? kz_writer_optimize(w) : kz_writer_commit(w);
+}
+
+/* Applies the changes and commits. */
+static int apply(kz_writer *w, const changes *c)
+{
+    int rc = apply_changes(w, c);
+    return rc == KZ_OK ? finish(w, c) : rc;
 }
 
 /* Makes `to` a copy of the index `from` made of hard links: the writer never changes a file in
@@ -274,6 +285,41 @@ static void fail_at_every_point(uint64_t seed, int optimize)
 Test(crash, a_write_fsync_or_rename_failing_at_any_point_of_a_commit_leaves_old_or_new)
 {
     fail_at_every_point(1, 0);
+}
+
+/* A commit that failed can be retried by the same writer: nothing buffered is lost. */
+static void retry_at_every_point(uint64_t seed, int optimize)
+{
+    fixture f;
+    setup_fixture(&f, seed, optimize);
+    for (long n = 0;; n++) {
+        cr_assert_lt(n, 10000, "the commit never succeeds");
+        reset_copy(f.base, f.work);
+        kz_writer *w = NULL;
+        cr_assert_eq(kz_writer_open(&w, f.work, NULL), KZ_OK, "%s", kz_errmsg());
+        cr_assert_eq(apply_changes(w, &f.c), KZ_OK, "%s", kz_errmsg());
+        kz_fileio_fail_after(n);
+        int rc = finish(w, &f.c);
+        kz_fileio_fail_after(-1);
+        int failed = rc != KZ_OK;
+        char what[80];
+        snprintf(what, sizeof what, "commit retried after a failure after %ld operations", n);
+        if (failed) {
+            old_or_new(&f, f.work, what);
+            rc = finish(w, &f.c);
+            cr_assert_eq(rc, KZ_OK, "%s: %s", what, kz_errmsg());
+        }
+        kz_writer_close(w);
+        cr_assert_eq(old_or_new(&f, f.work, what), 1, "%s: changes were lost", what);
+        if (!failed) break;
+    }
+    teardown_fixture(&f);
+}
+
+Test(crash, a_commit_that_failed_can_be_retried_by_the_same_writer)
+{
+    retry_at_every_point(6, 0);
+    retry_at_every_point(7, 1);
 }
 
 Test(crash, a_failure_at_any_point_of_an_optimize_leaves_old_or_new)
