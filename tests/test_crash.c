@@ -516,3 +516,68 @@ Test(crash, an_index_copied_or_moved_elsewhere_gives_the_same_results)
     kzt_rmtree(dest);
     free(dir);
 }
+
+/* Readers opening while a writer commits (merging, and removing the files of merged-away
+ * segments) always get a complete snapshot: every commit keeps the number of documents, so
+ * every snapshot must have exactly that many. */
+Test(crash, readers_opening_during_commits_see_complete_snapshots)
+{
+    enum { DOCS = 12, COMMITS = 40 };
+    char *dir = kzt_tempdir();
+    kzt_rng r = {12};
+    const char *names[DOCS];
+    char *texts[DOCS];
+    char namebuf[DOCS][16];
+    for (int i = 0; i < DOCS; i++) {
+        snprintf(namebuf[i], sizeof namebuf[i], "doc-%d", i);
+        names[i] = namebuf[i];
+        texts[i] = kzt_random_text(&r, 2, NULL);
+    }
+    kzt_build_texts(dir, NULL, DOCS, names, (const char *const *)texts);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        /* Each commit replaces one document by a new one: the count stays DOCS. */
+        kz_writer_options opts = KZ_WRITER_OPTIONS_INIT;
+        opts.memory_budget = 2048;
+        for (int c = 0; c < COMMITS; c++) {
+            kz_writer *w = NULL;
+            if (kz_writer_open(&w, dir, &opts) != KZ_OK) _exit(1);
+            /* doc-c replaces doc-(c - DOCS), or itself in the first round. */
+            char name[32], old[32];
+            snprintf(name, sizeof name, "doc-%d", c);
+            snprintf(old, sizeof old, "doc-%d", c < DOCS ? c : c - DOCS);
+            if (kz_writer_remove_doc(w, old) != KZ_OK) _exit(2);
+            if (kz_writer_add_text(w, name, texts[c % DOCS], strlen(texts[c % DOCS]), NULL) !=
+                KZ_OK)
+                _exit(3);
+            if (kz_writer_commit(w) != KZ_OK) _exit(4);
+            kz_writer_close(w);
+        }
+        _exit(0);
+    }
+    int status = 0, opens = 0;
+    for (;;) {
+        pid_t done = waitpid(pid, &status, WNOHANG);
+        kz_index *ix = NULL;
+        int rc = kz_index_open(&ix, dir);
+        cr_assert_eq(rc, KZ_OK, "open during a commit: %s", kz_errmsg());
+        kz_index_stats st;
+        kz_index_stats_get(&st, ix);
+        cr_assert_eq(st.documents, DOCS, "a snapshot with %llu documents",
+                     (unsigned long long)st.documents);
+        kz_results *res = NULL;
+        kz_search_options so = KZ_SEARCH_OPTIONS_INIT;
+        cr_assert_eq(kz_search(&res, ix, "search", 6, &so), KZ_OK, "%s", kz_errmsg());
+        kz_results_free(res);
+        kz_index_close(ix);
+        opens++;
+        if (done == pid) break;
+    }
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the writer child failed (%d)",
+              WEXITSTATUS(status));
+    cr_assert_eq(kz_index_check(dir), KZ_OK, "%s", kz_errmsg());
+    cr_log_info("%d snapshots opened during %d commits", opens, COMMITS);
+    for (int i = 0; i < DOCS; i++) free(texts[i]);
+    kzt_rmtree(dir);
+}
