@@ -130,7 +130,11 @@ static void probe(damage_ctx *c, const char *file, const char *what, int may_be_
         c->search_errors++;
         return;
     }
-    if (!kzt_state_equal(&s, &c->good_probe, 0, NULL, 0)) c->wrong_results++;
+    char why[512];
+    if (!kzt_state_equal(&s, &c->good_probe, 0, why, sizeof why)) {
+        c->wrong_results++;
+        cr_log_info("%s in %s: check fails, search answers differently: %s", what, file, why);
+    }
     kzt_state_free(&s);
 }
 
