@@ -366,3 +366,42 @@ Test(incremental, many_segments_and_one_optimized_segment_give_identical_scores)
     kzt_rmtree(copy);
     kzt_rmtree(many);
 }
+
+/* Removing every document leaves an index that opens, passes check and matches nothing; adding
+ * documents back gives the index of a fresh build again. */
+Test(incremental, removing_everything_then_adding_back_gives_a_fresh_index)
+{
+    kzt_rng r = {123};
+    char *src = kzt_tempdir(), *dir = kzt_tempdir();
+    char *sub = kzt_path(src, "sub");
+    cr_assert_eq(mkdir(sub, 0755), 0);
+    free(sub);
+    for (int i = 0; i < 4; i++) write_source(src, i, &r, 1600000000 + i);
+    index_tree(dir, src, NULL);
+    for (int i = 0; i < 4; i++) {
+        char *p = source_path(src, i);
+        cr_assert_eq(unlink(p), 0);
+        free(p);
+    }
+    for (int optimize = 0; optimize < 2; optimize++) {
+        kz_writer *w = NULL;
+        cr_assert_eq(kz_writer_open(&w, dir, NULL), KZ_OK, "%s", kz_errmsg());
+        cr_assert_eq(kz_writer_add_path(w, src, NULL, NULL), KZ_OK, "%s", kz_errmsg());
+        cr_assert_eq(optimize ? kz_writer_optimize(w) : kz_writer_commit(w), KZ_OK, "%s",
+                     kz_errmsg());
+        kz_writer_close(w);
+        cr_assert_eq(kz_index_check(dir), KZ_OK, "%s", kz_errmsg());
+        kzt_state s;
+        cr_assert_eq(kzt_state_take(&s, dir), KZ_OK, "%s", kz_errmsg());
+        cr_assert_eq(s.stats.documents, 0);
+        cr_assert_eq(s.stats.passages, 0);
+        cr_assert_eq(s.stats.tokens, 0);
+        for (size_t q = 0; q < s.nqueries; q++) cr_assert_eq(s.nhits[q], 0, "%s", kzt_queries[q]);
+        kzt_state_free(&s);
+    }
+    for (int i = 4; i < 8; i++) write_source(src, i, &r, 1600000100 + i);
+    index_tree(dir, src, NULL);
+    assert_same_as_fresh(dir, src, 1);
+    kzt_rmtree(src);
+    kzt_rmtree(dir);
+}
