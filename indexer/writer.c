@@ -452,6 +452,13 @@ report:
     if (a->fn) a->fn(a->fn_ctx, &a->report, NULL);
     return 0;
 fail:
+    /* The file may be indexed in part, with its size, mtime and hash already recorded: make the
+       next walk of this writer see it as changed, so that it is indexed again in full. */
+    e = kz_registry_find(&w->reg, path, plen);
+    if (e != NULL) {
+        e->size = UINT64_MAX;
+        e->content_hash = ~e->content_hash;
+    }
     a->failed = rc;
     return 1; /* stop the walk */
 }
