@@ -580,3 +580,57 @@ Test(crash, readers_opening_during_commits_see_complete_snapshots)
     for (int i = 0; i < DOCS; i++) free(texts[i]);
     kzt_rmtree(dir);
 }
+
+/* kz_writer_add_path failing part-way through a JSON Lines file (a flush between its records
+ * fails) and then called again by the same writer indexes the whole file. */
+Test(crash, an_add_that_failed_can_be_retried_by_the_same_writer)
+{
+    kzt_rng r = {31};
+    char *src = kzt_tempdir();
+    kz_buf lines = KZ_BUF_INIT;
+    for (int l = 0; l < 40; l++) {
+        char *t = kzt_random_text(&r, 1, NULL);
+        char head[64];
+        snprintf(head, sizeof head, "{\"id\": \"rec-%d\", \"text\": \"", l);
+        kz_buf_append_str(&lines, head);
+        kz_buf_append_str(&lines, t);
+        kz_buf_append_str(&lines, "\"}\n");
+        free(t);
+    }
+    char *path = kzt_path(src, "records.jsonl");
+    kzt_write_file(path, lines.data, lines.len);
+    free(path);
+    kz_buf_free(&lines);
+    char *fresh = kzt_tempdir();
+    kz_writer *w = NULL;
+    cr_assert_eq(kz_writer_open(&w, fresh, NULL), KZ_OK, "%s", kz_errmsg());
+    cr_assert_eq(kz_writer_add_path(w, src, NULL, NULL), KZ_OK, "%s", kz_errmsg());
+    cr_assert_eq(kz_writer_commit(w), KZ_OK, "%s", kz_errmsg());
+    kz_writer_close(w);
+    kzt_state want;
+    cr_assert_eq(kzt_state_take(&want, fresh), KZ_OK, "%s", kz_errmsg());
+    cr_assert_eq(want.stats.documents, 40);
+    kz_writer_options opts = KZ_WRITER_OPTIONS_INIT;
+    opts.memory_budget = 2048; /* a flush every few records */
+    for (long n = 0; n < 6; n += 2) {
+        char *dir = kzt_tempdir();
+        cr_assert_eq(kz_writer_open(&w, dir, &opts), KZ_OK, "%s", kz_errmsg());
+        kz_fileio_fail_after(n);
+        int rc = kz_writer_add_path(w, src, NULL, NULL);
+        kz_fileio_fail_after(-1);
+        cr_assert_eq(rc, KZ_EIO, "the add should fail after %ld operations", n);
+        cr_assert_eq(kz_writer_add_path(w, src, NULL, NULL), KZ_OK, "%s", kz_errmsg());
+        cr_assert_eq(kz_writer_commit(w), KZ_OK, "%s", kz_errmsg());
+        kz_writer_close(w);
+        kzt_state got;
+        cr_assert_eq(kzt_state_take(&got, dir), KZ_OK, "%s", kz_errmsg());
+        char why[512];
+        cr_assert(kzt_state_equal(&got, &want, 0, why, sizeof why),
+                  "add retried after a failure after %ld operations: %s", n, why);
+        kzt_state_free(&got);
+        kzt_rmtree(dir);
+    }
+    kzt_state_free(&want);
+    kzt_rmtree(fresh);
+    kzt_rmtree(src);
+}
