@@ -13,6 +13,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,5 +404,84 @@ Test(incremental, removing_everything_then_adding_back_gives_a_fresh_index)
     index_tree(dir, src, NULL);
     assert_same_as_fresh(dir, src, 1);
     kzt_rmtree(src);
+    kzt_rmtree(dir);
+}
+
+/* Top-k scores of one query under one algorithm (k = 10, the default). */
+static size_t top_scores(kz_index *ix, const char *q, int algorithm, int and_mode, double *out)
+{
+    kz_results *res = NULL;
+    kz_search_options opts = KZ_SEARCH_OPTIONS_INIT;
+    opts.algorithm = algorithm;
+    opts.default_and = and_mode;
+    cr_assert_eq(kz_search(&res, ix, q, strlen(q), &opts), KZ_OK, "%s: %s", q, kz_errmsg());
+    size_t n = kz_results_count(res);
+    for (size_t i = 0; i < n; i++) out[i] = kz_results_hit(res, i)->score;
+    kz_results_free(res);
+    return n;
+}
+
+/* With deletions spread over many segments, every algorithm returns the top-10 scores that
+ * exhaustive evaluation of the optimised index gives. */
+Test(incremental, every_algorithm_on_many_segments_with_deletions_gives_the_optimized_top_scores)
+{
+    enum { N = 60 };
+    kzt_rng r = {2024};
+    char *dir = kzt_tempdir();
+    kz_writer_options opts = KZ_WRITER_OPTIONS_INIT;
+    opts.memory_budget = 2 * 1024;
+    opts.no_merge = 1;
+    kz_writer *w = NULL;
+    cr_assert_eq(kz_writer_open(&w, dir, &opts), KZ_OK, "%s", kz_errmsg());
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "doc-%02d", i);
+        size_t len;
+        char *t = kzt_random_text(&r, 1 + (int)kzt_below(&r, 4), &len);
+        cr_assert_eq(kz_writer_add_text(w, name, t, len, NULL), KZ_OK, "%s", kz_errmsg());
+        free(t);
+    }
+    cr_assert_eq(kz_writer_commit(w), KZ_OK, "%s", kz_errmsg());
+    for (int i = 0; i < N; i += 3) {
+        char name[32];
+        snprintf(name, sizeof name, "doc-%02d", i);
+        cr_assert_eq(kz_writer_remove_doc(w, name), KZ_OK, "%s", kz_errmsg());
+    }
+    cr_assert_eq(kz_writer_commit(w), KZ_OK, "%s", kz_errmsg());
+    kz_writer_close(w);
+    char *opt = malloc(strlen(dir) + 8);
+    sprintf(opt, "%s-opt", dir);
+    kzt_copy_dir(dir, opt);
+    cr_assert_eq(kz_writer_open(&w, opt, NULL), KZ_OK, "%s", kz_errmsg());
+    cr_assert_eq(kz_writer_optimize(w), KZ_OK, "%s", kz_errmsg());
+    kz_writer_close(w);
+    kz_index *many = NULL, *one = NULL;
+    cr_assert_eq(kz_index_open(&many, dir), KZ_OK, "%s", kz_errmsg());
+    cr_assert_eq(kz_index_open(&one, opt), KZ_OK, "%s", kz_errmsg());
+    static const int algos[] = {KZ_ALGO_AUTO, KZ_ALGO_EXHAUSTIVE, KZ_ALGO_MAXSCORE, KZ_ALGO_BMW};
+    for (int q = 0; q < 200; q++) {
+        char query[256];
+        int words = 1 + (int)kzt_below(&r, 4);
+        size_t at = 0;
+        for (int k = 0; k < words; k++)
+            at += (size_t)snprintf(query + at, sizeof query - at, "%s%s", k ? " " : "",
+                                   kzt_random_word(&r));
+        for (int and_mode = 0; and_mode < 2; and_mode++) {
+            double want[16], got[16];
+            size_t nw = top_scores(one, query, KZ_ALGO_EXHAUSTIVE, and_mode, want);
+            for (size_t a = 0; a < sizeof algos / sizeof *algos; a++) {
+                size_t ng = top_scores(many, query, algos[a], and_mode, got);
+                cr_assert_eq(ng, nw, "%s (algorithm %d, and %d): %zu hits, want %zu", query,
+                             algos[a], and_mode, ng, nw);
+                for (size_t i = 0; i < nw; i++)
+                    cr_assert(fabs(got[i] - want[i]) <= 1e-9 * (want[i] > 1 ? want[i] : 1),
+                              "%s (algorithm %d, and %d): hit %zu score %.17g, want %.17g", query,
+                              algos[a], and_mode, i, got[i], want[i]);
+            }
+        }
+    }
+    kz_index_close(many);
+    kz_index_close(one);
+    kzt_rmtree(opt);
     kzt_rmtree(dir);
 }
