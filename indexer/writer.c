@@ -101,7 +101,9 @@ static int load_dictionary(kz_writer *w, int new_index)
         goto done;
     }
     kz_analyzer_options opts = KZ_ANALYZER_OPTIONS_INIT;
-    KZ_CHECK(kz_analyzer_new_with_dict(&w->analyzer, &opts, w->dict_map, w->dict_len));
+    rc = kz_analyzer_new_with_dict(&w->analyzer, &opts, w->dict_map, w->dict_len);
+    if (rc == KZ_ECORRUPT) rc = kz_fail_context(rc, "%s", path);
+    KZ_CHECK(rc);
     w->dict_hash = kz_analyzer_dict_hash(w->analyzer);
     if (!new_index && w->man.zh_dict_hash != w->dict_hash)
         rc = kz_fail(KZ_ECORRUPT, "%s is not the dictionary this index was built with", path);

@@ -129,7 +129,9 @@ int kz_index_open(kz_index **out, const char *dir)
     KZ_CHECK(map_dictionary(ix));
     /* Check the dictionary once, now, rather than at the first query. */
     kz_analyzer *a;
-    KZ_CHECK(kz_index_take_analyzer(ix, 1, &a));
+    rc = kz_index_take_analyzer(ix, 1, &a);
+    if (rc == KZ_ECORRUPT) rc = kz_fail_context(rc, "%s/%s", dir, KZ_ZHDICT_NAME);
+    KZ_CHECK(rc);
     if (kz_analyzer_dict_hash(a) != ix->man.zh_dict_hash)
         rc = kz_fail(KZ_ECORRUPT, "%s/%s is not the dictionary this index was built with", dir,
                      KZ_ZHDICT_NAME);
