@@ -3,7 +3,9 @@
  * moments) leaves an index that opens, passes check, and equals either the state before or the
  * state after; a second writer is refused with KZ_ELOCKED while a killed writer blocks nothing
  * and its leftover files are ignored by readers; and an index directory copied or moved
- * elsewhere works unchanged.
+ * elsewhere works unchanged. Also: a failed commit or a failed kz_writer_add_path can be retried
+ * by the same writer without losing anything, and readers opening while a writer commits always
+ * get a complete snapshot.
  *
  * "Equals" is the observable state of support_index.h: statistics and every hit of a query
  * set, with scores. The old and new states are computed on copies of the same starting index,

@@ -33,16 +33,15 @@ typedef struct model {
     kz_buf terms; /* term bytes of every occurrence */
     occ *occs;
     size_t nocc, cap;
-    /* passage lengths of the segment being read: distinct positions */
+    /* where the tokens being analysed come from */
     uint32_t seg, passage;
     int live, doc;
 } model;
 
 static const uint8_t *sort_arena; /* qsort has no context argument */
 
-static int cmp_term(const model *m, const occ *x, const occ *y)
+static int cmp_term(const occ *x, const occ *y)
 {
-    (void)m;
     size_t n = x->len < y->len ? x->len : y->len;
     int c = memcmp(sort_arena + x->off, sort_arena + y->off, n);
     return c ? c : (x->len > y->len) - (x->len < y->len);
@@ -51,7 +50,7 @@ static int cmp_term(const model *m, const occ *x, const occ *y)
 static int cmp_occ(const void *a, const void *b)
 {
     const occ *x = a, *y = b;
-    int c = cmp_term(NULL, x, y);
+    int c = cmp_term(x, y);
     if (c) return c;
     if (x->seg != y->seg) return x->seg < y->seg ? -1 : 1;
     if (x->passage != y->passage) return x->passage < y->passage ? -1 : 1;
@@ -123,7 +122,7 @@ static int doc_number(const corpus *c, const char *name, size_t len)
 }
 
 /* Writes a random collection: NDOCS documents, some replaced, some removed, with the given
- * options; then, if finish says so, optimises. */
+ * options; then, if optimize is set, optimises. */
 static void write_collection(const char *dir, corpus *c, uint64_t seed,
                              const kz_writer_options *opts, int optimize)
 {
@@ -255,7 +254,7 @@ static void compare_segment(const model *m, const kz_segment *seg, uint32_t s)
                   "segment %u: term %.*s where the model has %.*s", s, (int)tlen, term,
                   (int)mine[at].len, want);
         size_t end = at;
-        while (end < n && cmp_term(NULL, &mine[end], &mine[at]) == 0) end++;
+        while (end < n && cmp_term(&mine[end], &mine[at]) == 0) end++;
         cr_assert(info.doc_off <= seg->postings_len &&
                   info.doc_len <= seg->postings_len - info.doc_off);
         cr_assert(info.pos_off <= seg->positions_len &&
@@ -314,7 +313,7 @@ static void compare_live_stats(const model *m, kz_index *ix)
 {
     for (size_t i = 0; i < m->nocc;) {
         size_t end = i;
-        while (end < m->nocc && cmp_term(NULL, &m->occs[end], &m->occs[i]) == 0) end++;
+        while (end < m->nocc && cmp_term(&m->occs[end], &m->occs[i]) == 0) end++;
         uint64_t df = 0, cf = 0;
         for (size_t j = i; j < end; j++) {
             const occ *o = &m->occs[j];
