@@ -636,3 +636,53 @@ Test(crash, an_add_that_failed_can_be_retried_by_the_same_writer)
     kzt_rmtree(fresh);
     kzt_rmtree(src);
 }
+
+/* An index opened before a commit keeps answering from its snapshot after the writer replaced
+ * and removed every file it had open. */
+Test(crash, an_open_index_keeps_its_snapshot_while_a_writer_replaces_its_files)
+{
+    kzt_rng r = {14};
+    char *dir = kzt_tempdir();
+    build_old(dir, &r);
+    kzt_state before;
+    cr_assert_eq(kzt_state_take(&before, dir), KZ_OK, "%s", kz_errmsg());
+    kz_index *ix = NULL;
+    cr_assert_eq(kz_index_open(&ix, dir), KZ_OK, "%s", kz_errmsg());
+    kz_writer *w = NULL;
+    cr_assert_eq(kz_writer_open(&w, dir, NULL), KZ_OK, "%s", kz_errmsg());
+    for (int i = 0; i < NTEXTS; i += 2) {
+        char name[32];
+        snprintf(name, sizeof name, "old-%02d", i);
+        cr_assert_eq(kz_writer_remove_doc(w, name), KZ_OK, "%s", kz_errmsg());
+    }
+    cr_assert_eq(kz_writer_optimize(w), KZ_OK, "%s", kz_errmsg());
+    kz_writer_close(w);
+    cr_assert_eq(leftovers(dir), 0);
+    /* Every segment file the snapshot mapped is gone now (optimize rewrote everything). */
+    kz_index_stats st;
+    cr_assert_eq(kz_index_stats_get(&st, ix), KZ_OK);
+    cr_assert_eq(st.documents, before.stats.documents);
+    kz_search_options opts = KZ_SEARCH_OPTIONS_INIT;
+    opts.k = 5000;
+    for (size_t q = 0; q < kzt_nqueries; q++) {
+        kz_results *res = NULL;
+        cr_assert_eq(kz_search(&res, ix, kzt_queries[q], strlen(kzt_queries[q]), &opts), KZ_OK,
+                     "%s", kz_errmsg());
+        cr_assert_eq(kz_results_count(res), before.nhits[q], "%s", kzt_queries[q]);
+        if (before.nhits[q] > 0)
+            cr_assert_eq(kz_results_hit(res, 0)->score, before.hits[q][0].score, "%s",
+                         kzt_queries[q]);
+        for (size_t i = 0; i < kz_results_count(res); i++) {
+            const kz_hit *h = kz_results_hit(res, i);
+            cr_assert_eq(strlen(h->text), h->text_len);
+        }
+        kz_results_free(res);
+    }
+    kz_index_close(ix);
+    kzt_state after;
+    cr_assert_eq(kzt_state_take(&after, dir), KZ_OK, "%s", kz_errmsg());
+    cr_assert_eq(after.stats.documents, before.stats.documents - NTEXTS / 2);
+    kzt_state_free(&before);
+    kzt_state_free(&after);
+    kzt_rmtree(dir);
+}
