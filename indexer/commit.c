@@ -293,6 +293,7 @@ static int write_deletions(kz_writer *w, kz_writer_segment *ws)
 static int commit(kz_writer *w, int all)
 {
     KZ_TRY(kz_writer_flush(w));
+    KZ_TRY(kz_writer_drop_partial(w));
     /* Segments left with no live passage are dropped whole. */
     uint32_t out = 0, before = w->nsegs;
     int relaid = 0; /* segs[] changed: registry ranges (indices into it) must be rebuilt */

@@ -31,7 +31,8 @@ typedef struct kz_file_entry {
     uint64_t size;
     int64_t mtime_ns;
     uint64_t content_hash;
-    int seen; /* set when the current walk met the file */
+    int seen;    /* set when the current walk met the file */
+    int partial; /* its indexing failed part-way: the next commit removes its documents */
     kz_doc_range *ranges;
     size_t nranges, ranges_cap;
 } kz_file_entry;

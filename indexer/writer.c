@@ -422,6 +422,7 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
     size_t ei = (size_t)(e - w->reg.entries);
     if (indexed && (rc = remove_entry(w, ei)) < 0) goto fail;
     e = &w->reg.entries[ei];
+    e->partial = 0; /* whatever an earlier failure left of the file was just removed */
     e->size = size;
     e->mtime_ns = mtime_ns;
     e->content_hash = hash;
@@ -460,9 +461,22 @@ fail:
     if (e != NULL) {
         e->size = UINT64_MAX;
         e->content_hash = ~e->content_hash;
+        /* And if it is committed before that, commit without it (kz_writer_drop_partial):
+           committed, it would look unchanged to every later writer. */
+        e->partial = 1;
     }
     a->failed = rc;
     return 1; /* stop the walk */
+}
+
+int kz_writer_drop_partial(kz_writer *w)
+{
+    for (size_t i = 0; i < w->reg.nentries; i++) {
+        if (!w->reg.entries[i].partial) continue;
+        if (w->reg.entries[i].nranges > 0) KZ_TRY(remove_entry(w, i));
+        w->reg.entries[i].partial = 0;
+    }
+    return KZ_OK;
 }
 
 /* The absolute, symlink-free form of path, so a file has one name whatever the current

@@ -57,6 +57,10 @@ int kz_writer_flush(kz_writer *w);
 int kz_writer_open_segment(kz_writer *w, uint64_t id, int committed, kz_writer_segment **out);
 void kz_writer_clean_leftovers(kz_writer *w);
 
+/* writer.c: removes the documents of files whose indexing failed part-way (registry entries
+ * marked partial), so that a commit never records a file as indexed when it is not in full. */
+int kz_writer_drop_partial(kz_writer *w);
+
 /* writer.c: rebuilds the registry from the segments' document tables; called when segs[]
  * changes order (merges, dropped segments), since registry ranges are indices into it. */
 int kz_writer_load_registry(kz_writer *w);
