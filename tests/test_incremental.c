@@ -123,6 +123,74 @@ static void same_term_stats(const char *a_dir, const char *b_dir)
     kz_index_close(b);
 }
 
+/* One live passage, as a line of text: document, line, range, length in tokens, text. */
+static char *passage_line(const kz_segment *seg, uint32_t p, kz_buf *rec_buf)
+{
+    kz_passage_record rec;
+    cr_assert_eq(kz_segment_passage(seg, p, rec_buf, &rec), KZ_OK, "%s", kz_errmsg());
+    uint32_t d;
+    kz_doc_entry e;
+    cr_assert_eq(kz_segment_passage_doc(seg, p, &d), KZ_OK);
+    cr_assert_eq(kz_segment_doc(seg, d, &e), KZ_OK);
+    size_t n = e.name_len + e.title_len + e.date_len + rec.text_len + 128;
+    char *line = malloc(n);
+    cr_assert_not_null(line);
+    snprintf(line, n, "%.*s|%.*s|%.*s|%u|%llu|%llu|%u|%.*s", (int)e.name_len, e.name,
+             (int)e.title_len, e.title, (int)e.date_len, e.date, rec.line,
+             (unsigned long long)rec.start, (unsigned long long)rec.end, seg->lengths[p],
+             (int)rec.text_len, rec.text);
+    return line;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every live passage of the index in dir, as sorted lines; *n gets their number. */
+static char **live_passages(const char *dir, size_t *n)
+{
+    kz_index *ix = NULL;
+    cr_assert_eq(kz_index_open(&ix, dir), KZ_OK, "%s", kz_errmsg());
+    size_t cap = 64;
+    char **lines = malloc(cap * sizeof *lines);
+    cr_assert_not_null(lines);
+    *n = 0;
+    kz_buf rec = KZ_BUF_INIT;
+    for (uint32_t s = 0; s < ix->nsegs; s++) {
+        const kz_index_segment *is = &ix->segs[s];
+        for (uint32_t p = 0; p < is->seg->npassages; p++) {
+            if (kz_deletes_has(is->dels.bits ? &is->dels : NULL, p)) continue;
+            if (*n == cap) {
+                cap *= 2;
+                lines = realloc(lines, cap * sizeof *lines);
+                cr_assert_not_null(lines);
+            }
+            lines[(*n)++] = passage_line(is->seg, p, &rec);
+        }
+    }
+    kz_buf_free(&rec);
+    kz_index_close(ix);
+    qsort(lines, *n, sizeof *lines, cmp_str);
+    return lines;
+}
+
+/* The two indexes hold the same live passages: documents, metadata, ranges, lengths, texts. */
+static void same_passages(const char *a_dir, const char *b_dir)
+{
+    size_t na, nb;
+    char **a = live_passages(a_dir, &na), **b = live_passages(b_dir, &nb);
+    cr_assert_eq(na, nb, "%zu live passages, fresh build %zu", na, nb);
+    for (size_t i = 0; i < na; i++)
+        cr_assert_str_eq(a[i], b[i], "passage %zu differs from the fresh build's", i);
+    for (size_t i = 0; i < na; i++) {
+        free(a[i]);
+        free(b[i]);
+    }
+    free(a);
+    free(b);
+}
+
 static void assert_same_as_fresh(const char *dir, const char *src, int round)
 {
     char *fresh = kzt_tempdir();
@@ -135,6 +203,7 @@ static void assert_same_as_fresh(const char *dir, const char *src, int round)
               round, why);
     cr_assert_gt(a.stats.passages, 0);
     same_term_stats(dir, fresh);
+    same_passages(dir, fresh);
     cr_assert_eq(kz_index_check(dir), KZ_OK, "%s", kz_errmsg());
     kzt_state_free(&a);
     kzt_state_free(&b);
@@ -278,6 +347,7 @@ Test(incremental, replaced_and_removed_texts_give_the_index_of_a_fresh_build)
     cr_assert(kzt_state_equal(&a, &b, 0, why, sizeof why), "%s", why);
     cr_assert_eq(a.stats.documents, n);
     same_term_stats(dir, fresh);
+    same_passages(dir, fresh);
     kzt_state_free(&a);
     kzt_state_free(&b);
     for (int i = 0; i < N; i++) {
