@@ -51,26 +51,48 @@ int kz_writer_open_segment(kz_writer *w, uint64_t id, int committed, kz_writer_s
     return KZ_OK;
 }
 
+/* Writes the pending segment under a fresh id and points its documents' ranges at it. On
+ * failure the parts stay pending for the next attempt. */
+static int write_pending(kz_writer *w)
+{
+    uint64_t id = w->next_id++;
+    KZ_TRY(kz_segment_file_write(w->dir, id, &w->pending, NULL));
+    kz_writer_segment *ws;
+    KZ_TRY(kz_writer_open_segment(w, id, 0, &ws));
+    uint32_t index = w->nsegs - 1;
+    for (size_t i = 0; i < w->npending_entries; i++) {
+        kz_file_entry *e = &w->reg.entries[w->builder_entries[i]];
+        for (size_t r = 0; r < e->nranges; r++)
+            if (e->ranges[r].seg == KZ_IN_PENDING) e->ranges[r].seg = index;
+    }
+    /* Entries added to the builder since stay listed. */
+    memmove(w->builder_entries, w->builder_entries + w->npending_entries,
+            (w->nbuilder_entries - w->npending_entries) * sizeof *w->builder_entries);
+    w->nbuilder_entries -= w->npending_entries;
+    w->npending_entries = 0;
+    kz_segment_parts_free(&w->pending);
+    w->has_pending = 0;
+    return KZ_OK;
+}
+
 int kz_writer_flush(kz_writer *w)
 {
+    if (w->has_pending) KZ_TRY(write_pending(w));
     if (kz_segment_builder_docs(w->builder) == 0) return KZ_OK;
-    kz_segment_parts parts = {0};
-    uint64_t id = w->next_id++;
-    int rc = KZ_OK;
-    KZ_CHECK(kz_segment_builder_finish(w->builder, &parts));
-    KZ_CHECK(kz_segment_file_write(w->dir, id, &parts, NULL));
-    kz_writer_segment *ws;
-    KZ_CHECK(kz_writer_open_segment(w, id, 0, &ws));
-    uint32_t index = w->nsegs - 1;
+    memset(&w->pending, 0, sizeof w->pending);
+    int rc = kz_segment_builder_finish(w->builder, &w->pending);
+    if (rc < 0) {
+        kz_segment_parts_free(&w->pending);
+        return rc;
+    }
     for (size_t i = 0; i < w->nbuilder_entries; i++) {
         kz_file_entry *e = &w->reg.entries[w->builder_entries[i]];
         for (size_t r = 0; r < e->nranges; r++)
-            if (e->ranges[r].seg == KZ_IN_BUILDER) e->ranges[r].seg = index;
+            if (e->ranges[r].seg == KZ_IN_BUILDER) e->ranges[r].seg = KZ_IN_PENDING;
     }
-    w->nbuilder_entries = 0;
-done:
-    kz_segment_parts_free(&parts);
-    return rc;
+    w->npending_entries = w->nbuilder_entries;
+    w->has_pending = 1;
+    return write_pending(w);
 }
 
 /* ---- deletions ---- */
@@ -272,6 +294,7 @@ static int write_deletions(kz_writer *w, kz_writer_segment *ws)
 static int commit(kz_writer *w, int all)
 {
     KZ_TRY(kz_writer_flush(w));
+    KZ_TRY(kz_writer_drop_partial(w));
     /* Segments left with no live passage are dropped whole. */
     uint32_t out = 0, before = w->nsegs;
     int relaid = 0; /* segs[] changed: registry ranges (indices into it) must be rebuilt */
@@ -321,18 +344,23 @@ static int commit(kz_writer *w, int all)
     }
     m.next_id = w->next_id;
     kz_buf buf = KZ_BUF_INIT;
+    int renamed = 0;
     rc = kz_manifest_encode(&m, &buf);
-    if (rc == KZ_OK) rc = kz_file_replace(w->dir, KZ_MANIFEST_NAME, buf.data, buf.len);
+    if (rc == KZ_OK) rc = kz_file_replace(w->dir, KZ_MANIFEST_NAME, buf.data, buf.len, &renamed);
     kz_buf_free(&buf);
-    if (rc < 0) {
+    if (rc < 0 && !renamed) {
         kz_manifest_free(&m);
         goto done;
     }
+    /* Once the rename happened the new manifest is what readers see, even if the directory
+       fsync then failed: its segments are committed (closing must not remove them). */
     kz_manifest_free(&w->man);
     w->man = m;
     for (uint32_t i = 0; i < w->nsegs; i++) w->segs[i].committed = 1;
     w->dirty = 0;
-    kz_writer_clean_leftovers(w);
+    /* Without the fsync the rename may not survive a crash, and the old manifest would come
+       back: keep the files it names for the next writer to clean. */
+    if (rc == KZ_OK) kz_writer_clean_leftovers(w);
 done:
     if (relaid) {
         int r2 = kz_writer_load_registry(w);

@@ -71,8 +71,9 @@ int kz_fsync_dir(const char *dir)
     return rc;
 }
 
-int kz_file_replace(const char *dir, const char *name, const void *data, size_t len)
+int kz_file_replace(const char *dir, const char *name, const void *data, size_t len, int *renamed)
 {
+    if (renamed) *renamed = 0;
     char tmpname[KZ_FILE_NAME_MAX + 8];
     snprintf(tmpname, sizeof tmpname, "%s.tmp", name);
     char *tmp = kz_path_join(dir, tmpname);
@@ -89,6 +90,7 @@ int kz_file_replace(const char *dir, const char *name, const void *data, size_t 
         unlink(tmp);
         goto done;
     }
+    if (renamed) *renamed = 1;
     KZ_CHECK(kz_fsync_dir(dir));
 done:
     free(tmp);

@@ -13,8 +13,10 @@
 /* Creates path (which must not exist), writes len bytes and fsyncs it. */
 int kz_file_write_new(const char *path, const void *data, size_t len);
 
-/* Writes data to dir/name.tmp, fsyncs it, renames it over dir/name and fsyncs dir. */
-int kz_file_replace(const char *dir, const char *name, const void *data, size_t len);
+/* Writes data to dir/name.tmp, fsyncs it, renames it over dir/name and fsyncs dir. *renamed
+ * (may be NULL) is set to whether the rename happened: when only the final directory fsync
+ * fails, the new file is already what readers see, though maybe not durable. */
+int kz_file_replace(const char *dir, const char *name, const void *data, size_t len, int *renamed);
 
 /* fsyncs a directory so that renames and creations in it are durable. */
 int kz_fsync_dir(const char *dir);

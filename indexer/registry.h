@@ -14,6 +14,9 @@
 #include <stdint.h>
 
 #define KZ_IN_BUILDER UINT32_MAX /* range.seg of documents not yet flushed to a segment */
+/* range.seg of documents whose segment was built but could not be written yet (a failed flush
+ * keeps them, so that retrying the commit loses nothing) */
+#define KZ_IN_PENDING (UINT32_MAX - 1)
 
 typedef struct kz_doc_range {
     uint32_t seg;       /* index in the writer's segment list, or KZ_IN_BUILDER */
@@ -28,7 +31,8 @@ typedef struct kz_file_entry {
     uint64_t size;
     int64_t mtime_ns;
     uint64_t content_hash;
-    int seen; /* set when the current walk met the file */
+    int seen;    /* set when the current walk met the file */
+    int partial; /* its indexing failed part-way: the next commit removes its documents */
     kz_doc_range *ranges;
     size_t nranges, ranges_cap;
 } kz_file_entry;

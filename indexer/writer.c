@@ -81,7 +81,7 @@ static int load_dictionary(kz_writer *w, int new_index)
     if (new_index) {
         size_t len;
         const void *blob = kz_zhdict_builtin(&len);
-        KZ_CHECK(kz_file_replace(w->dir, KZ_ZHDICT_NAME, blob, len));
+        KZ_CHECK(kz_file_replace(w->dir, KZ_ZHDICT_NAME, blob, len, NULL));
     }
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -101,7 +101,9 @@ static int load_dictionary(kz_writer *w, int new_index)
         goto done;
     }
     kz_analyzer_options opts = KZ_ANALYZER_OPTIONS_INIT;
-    KZ_CHECK(kz_analyzer_new_with_dict(&w->analyzer, &opts, w->dict_map, w->dict_len));
+    rc = kz_analyzer_new_with_dict(&w->analyzer, &opts, w->dict_map, w->dict_len);
+    if (rc == KZ_ECORRUPT) rc = kz_fail_context(rc, "%s", path);
+    KZ_CHECK(rc);
     w->dict_hash = kz_analyzer_dict_hash(w->analyzer);
     if (!new_index && w->man.zh_dict_hash != w->dict_hash)
         rc = kz_fail(KZ_ECORRUPT, "%s is not the dictionary this index was built with", path);
@@ -280,7 +282,7 @@ static int remove_entry(kz_writer *w, size_t ei)
 {
     kz_file_entry *e = &w->reg.entries[ei];
     for (size_t r = 0; r < e->nranges; r++)
-        if (e->ranges[r].seg == KZ_IN_BUILDER) {
+        if (e->ranges[r].seg == KZ_IN_BUILDER || e->ranges[r].seg == KZ_IN_PENDING) {
             KZ_TRY(kz_writer_flush(w)); /* documents are deleted from segments only */
             e = &w->reg.entries[ei];
             break;
@@ -426,6 +428,7 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
     size_t ei = (size_t)(e - w->reg.entries);
     if (indexed && (rc = remove_entry(w, ei)) < 0) goto fail;
     e = &w->reg.entries[ei];
+    e->partial = 0; /* whatever an earlier failure left of the file was just removed */
     e->size = size;
     e->mtime_ns = mtime_ns;
     e->content_hash = hash;
@@ -458,8 +461,28 @@ report:
     if (a->fn) a->fn(a->fn_ctx, &a->report, NULL);
     return 0;
 fail:
+    /* The file may be indexed in part, with its size, mtime and hash already recorded: make the
+       next walk of this writer see it as changed, so that it is indexed again in full. */
+    e = kz_registry_find(&w->reg, path, plen);
+    if (e != NULL) {
+        e->size = UINT64_MAX;
+        e->content_hash = ~e->content_hash;
+        /* And if it is committed before that, commit without it (kz_writer_drop_partial):
+           committed, it would look unchanged to every later writer. */
+        e->partial = 1;
+    }
     a->failed = rc;
     return 1; /* stop the walk */
+}
+
+int kz_writer_drop_partial(kz_writer *w)
+{
+    for (size_t i = 0; i < w->reg.nentries; i++) {
+        if (!w->reg.entries[i].partial) continue;
+        if (w->reg.entries[i].nranges > 0) KZ_TRY(remove_entry(w, i));
+        w->reg.entries[i].partial = 0;
+    }
+    return KZ_OK;
 }
 
 /* The absolute, symlink-free form of path, so a file has one name whatever the current
@@ -558,6 +581,7 @@ void kz_writer_close(kz_writer *w)
         kz_deletes_free(&ws->dels);
     }
     free(w->segs);
+    kz_segment_parts_free(&w->pending);
     kz_segment_builder_free(w->builder);
     kz_registry_free(&w->reg);
     free(w->builder_entries);

@@ -40,8 +40,14 @@ struct kz_writer {
     uint32_t nsegs, segs_cap;
     kz_segment_builder *builder;
     kz_registry reg;
-    size_t *builder_entries; /* registry entries with ranges in the builder */
+    size_t *builder_entries; /* registry entries with ranges in the builder or pending */
     size_t nbuilder_entries, builder_entries_cap;
+    /* A segment finished from the builder whose file could not be written (has_pending): the
+       next flush writes it first. Its documents' ranges are KZ_IN_PENDING, and belong to the
+       first npending_entries of builder_entries. */
+    kz_segment_parts pending;
+    int has_pending;
+    size_t npending_entries;
     uint64_t next_id;
     int dirty; /* something to commit */
 };
@@ -50,6 +56,10 @@ struct kz_writer {
 int kz_writer_flush(kz_writer *w);
 int kz_writer_open_segment(kz_writer *w, uint64_t id, int committed, kz_writer_segment **out);
 void kz_writer_clean_leftovers(kz_writer *w);
+
+/* writer.c: removes the documents of files whose indexing failed part-way (registry entries
+ * marked partial), so that a commit never records a file as indexed when it is not in full. */
+int kz_writer_drop_partial(kz_writer *w);
 
 /* writer.c: rebuilds the registry from the segments' document tables; called when segs[]
  * changes order (merges, dropped segments), since registry ranges are indices into it. */

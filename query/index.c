@@ -129,7 +129,9 @@ int kz_index_open(kz_index **out, const char *dir)
     KZ_CHECK(map_dictionary(ix));
     /* Open (and validate) the dictionary once, now, rather than at the first query. */
     kz_analyzer_options opts = KZ_ANALYZER_OPTIONS_INIT;
-    KZ_CHECK(kz_analyzer_new_with_dict(&ix->prototype, &opts, ix->dict_map, ix->dict_len));
+    rc = kz_analyzer_new_with_dict(&ix->prototype, &opts, ix->dict_map, ix->dict_len);
+    if (rc == KZ_ECORRUPT) rc = kz_fail_context(rc, "%s/%s", dir, KZ_ZHDICT_NAME);
+    KZ_CHECK(rc);
     if (kz_analyzer_dict_hash(ix->prototype) != ix->man.zh_dict_hash)
         rc = kz_fail(KZ_ECORRUPT, "%s/%s is not the dictionary this index was built with", dir,
                      KZ_ZHDICT_NAME);
