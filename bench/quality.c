@@ -51,19 +51,23 @@ typedef struct word {
     char *qterms;               /* the engine's query-mode terms of the word */
     int status;                 /* kz_search's status */
     size_t top, top_ok;         /* top-10 hits, of which containing the word */
+    size_t rel_p;               /* relevant passages: rel.n + the extra ones the hits show */
     size_t hits;                /* hits at k */
-    size_t found;               /* relevant records with a containing hit within k */
+    size_t found;               /* relevant passages (containing hits) within k */
     size_t hits_all, found_all; /* the same at k_all (the exhaustive run) */
     uint32_t k_all;             /* 0: no second run was needed (fewer than k hits) */
     size_t stray;               /* containing hits whose record is not in the ground truth */
-    example wrong[3], missed[3];
-    size_t nwrong, nmissed;
+    size_t wrong_k;             /* hits within k without the word */
+    size_t dup_k;               /* containing hits within k from a record already seen */
+    size_t miss_aligned;        /* missed records where the word is a run of whole words */
+    size_t miss_inside;         /* missed records where every occurrence cuts through a word */
+    example wrong[3], aligned[3], inside[3]; /* wrong: hits within k without the word */
+    size_t nwrong, naligned, ninside;
 } word;
 
 typedef struct id_slot {
     char *id; /* NULL: empty */
     uint32_t ordinal;
-    uint64_t offset; /* of its line in the corpus file */
 } id_slot;
 
 typedef struct quality {
@@ -73,6 +77,8 @@ typedef struct quality {
     size_t nwords, cap_words;
     id_slot *ids;
     size_t ids_cap, ids_n;
+    uint64_t *line_at; /* byte offset of each record's line, by ordinal */
+    size_t line_cap;
     uint64_t records, han_records, bad_lines;
     opencc_t cc;
     kz_index *index;
@@ -172,7 +178,7 @@ static id_slot *id_find(quality *q, const char *id)
 }
 
 /* Adds id unless present (a repeated id keeps its first record, as the report says). */
-static void id_add(quality *q, const char *id, uint32_t ordinal, uint64_t offset)
+static void id_add(quality *q, const char *id, uint32_t ordinal)
 {
     if (2 * (q->ids_n + 1) > q->ids_cap) {
         size_t cap = q->ids_cap ? 2 * q->ids_cap : 1024;
@@ -191,7 +197,7 @@ static void id_add(quality *q, const char *id, uint32_t ordinal, uint64_t offset
     size_t j = hash_str(id) & (q->ids_cap - 1);
     for (; q->ids[j].id; j = (j + 1) & (q->ids_cap - 1))
         if (strcmp(q->ids[j].id, id) == 0) return;
-    q->ids[j] = (id_slot){xstrndup(id, strlen(id)), ordinal, offset};
+    q->ids[j] = (id_slot){xstrndup(id, strlen(id)), ordinal};
     q->ids_n++;
 }
 
@@ -417,9 +423,14 @@ static void scan_corpus(quality *q)
             continue;
         }
         uint32_t ordinal = (uint32_t)q->records++;
+        if (ordinal == q->line_cap) {
+            q->line_cap = q->line_cap ? 2 * q->line_cap : 4096;
+            q->line_at = xrealloc(q->line_at, q->line_cap * sizeof *q->line_at);
+        }
+        q->line_at[ordinal] = at;
         if (!has_han((const unsigned char *)text.s, text.n)) continue;
         q->han_records++;
-        id_add(q, id.s, ordinal, at);
+        id_add(q, id.s, ordinal);
         size_t sn;
         char *simp = to_simplified(q, text.s, text.n, &sn);
         for (size_t i = 0; i < q->nwords; i++) {
@@ -534,8 +545,9 @@ static char *utf8_prefix(const char *s, size_t n, size_t bytes)
 }
 
 /* Runs the word at k and marks the relevant records found (seen[i] for w->rel.v[i]). Returns the
- * hits returned; fills the top-10 figures when top is set. */
-static size_t run(quality *q, word *w, uint32_t k, unsigned char *seen, size_t *found, int top)
+ * hits returned; fills the top-10 and within-k figures when top is set. */
+static size_t run(quality *q, word *w, uint32_t k, unsigned char *seen, size_t *found,
+                  size_t *extra, int top)
 {
     kz_search_options o = KZ_SEARCH_OPTIONS_INIT;
     o.k = k;
@@ -547,61 +559,93 @@ static size_t run(quality *q, word *w, uint32_t k, unsigned char *seen, size_t *
     }
     size_t n = kz_results_count(r);
     memset(seen, 0, w->rel.n);
-    *found = 0;
+    *found = *extra = 0;
     for (size_t i = 0; i < n; i++) {
         const kz_hit *h = kz_results_hit(r, i);
         int ok = hit_contains(q, w, h);
         if (top && i < QUALITY_TOP) {
             w->top++;
             w->top_ok += (size_t)ok;
-            if (!ok && w->nwrong < q->examples) {
+        }
+        if (!ok) {
+            if (top && w->nwrong < q->examples) {
                 example *e = &w->wrong[w->nwrong++];
-                e->id = xstrndup(h->doc, strlen(h->doc));
+                char rank[32];
+                snprintf(rank, sizeof rank, " (rank %zu)", i + 1);
+                e->id = xrealloc(NULL, strlen(h->doc) + sizeof rank);
+                strcpy(e->id, h->doc), strcat(e->id, rank);
                 e->text = utf8_prefix(h->text, h->text_len, 90);
                 e->terms = analyze(q->az_index, e->text, strlen(e->text));
             }
+            if (top) w->wrong_k++;
+            continue;
         }
-        if (!ok) continue;
         long j = rel_index(q, w, h);
         if (j < 0) {
             if (top) w->stray++;
-        } else if (!seen[j]) {
-            seen[j] = 1;
+        } else {
+            /* Another passage of a record cut in pieces is another relevant passage. */
             (*found)++;
+            if (seen[j]) (*extra)++;
+            seen[j] = 1;
         }
     }
     kz_results_free(r);
     return n;
 }
 
-/* Re-reads record `ordinal` and keeps the context of the word's first occurrence as an example. */
-static void add_missed(quality *q, word *w, uint32_t ordinal)
+/* Marks in map[] the bytes where a precise-mode (query-mode) token starts (1) and ends (2). */
+static int on_boundary(void *ctx, const kz_token *t)
 {
-    id_slot *s = NULL;
-    for (size_t i = 0; i < q->ids_cap && !s; i++)
-        if (q->ids[i].id && q->ids[i].ordinal == ordinal) s = &q->ids[i];
-    if (!s) return;
+    unsigned char *map = ctx;
+    map[t->start] |= 1;
+    map[t->end] |= 2;
+    return 0;
+}
+
+/* Re-reads missed record `ordinal`, counts it as aligned (some occurrence of the word starts and
+ * ends on the boundaries of the precise-mode words of the simplified text, so the engine's own
+ * segmentation sees the word there) or inside (every occurrence cuts through a word), and keeps
+ * the context of the first occurrence as an example of its class. */
+static void classify_missed(quality *q, word *w, uint32_t ordinal)
+{
     FILE *f = fopen(q->corpus, "r");
-    if (!f || fseeko(f, (off_t)s->offset, SEEK_SET)) die("cannot re-read %s", q->corpus);
+    if (!f || fseeko(f, (off_t)q->line_at[ordinal], SEEK_SET)) die("cannot re-read %s", q->corpus);
     char *line = NULL;
     size_t cap = 0;
     ssize_t len = getline(&line, &cap, f);
     fclose(f);
     dstr key = {0}, id = {0}, text = {0};
-    if (len > 0 && !parse_record(line, (size_t)len, &key, &id, &text)) {
-        size_t sn;
-        char *simp = to_simplified(q, text.s, text.n, &sn);
-        const char *hit = memmem(simp, sn, w->simp, w->simp_len);
-        if (hit) {
-            size_t at = (size_t)(hit - simp), from = at > 24 ? at - 24 : 0;
-            while (from && ((unsigned char)simp[from] & 0xC0) == 0x80) from--;
-            example *e = &w->missed[w->nmissed++];
-            e->id = xstrndup(id.s, id.n);
-            e->text = utf8_prefix(simp + from, sn - from, at - from + w->simp_len + 24);
-            e->terms = analyze(q->az_index, e->text, strlen(e->text));
-        }
-        free(simp);
+    if (len <= 0 || parse_record(line, (size_t)len, &key, &id, &text))
+        die("%s changed while kzquality ran", q->corpus);
+    size_t sn;
+    char *simp = to_simplified(q, text.s, text.n, &sn);
+    unsigned char *map = xrealloc(NULL, sn + 1);
+    memset(map, 0, sn + 1);
+    if (kz_analyze(q->az_query, simp, sn, on_boundary, map)) die("analysis: %s", kz_errmsg());
+    const char *first = memmem(simp, sn, w->simp, w->simp_len), *at = first;
+    int aligned = 0;
+    while (at && !aligned) {
+        size_t a = (size_t)(at - simp), b = a + w->simp_len;
+        aligned = (map[a] & 1) && (map[b] & 2);
+        at = memmem(at + 1, sn - a - 1, w->simp, w->simp_len);
     }
+    if (aligned)
+        w->miss_aligned++;
+    else
+        w->miss_inside++;
+    example *ex = aligned ? w->aligned : w->inside;
+    size_t *nex = aligned ? &w->naligned : &w->ninside;
+    if (first && *nex < q->examples) {
+        size_t a = (size_t)(first - simp), from = a > 24 ? a - 24 : 0;
+        while (from && ((unsigned char)simp[from] & 0xC0) == 0x80) from--;
+        example *e = &ex[(*nex)++];
+        e->id = xstrndup(id.s, id.n);
+        e->text = utf8_prefix(simp + from, sn - from, a - from + w->simp_len + 24);
+        e->terms = analyze(q->az_index, e->text, strlen(e->text));
+    }
+    free(map);
+    free(simp);
     free(line);
     free(key.s), free(id.s), free(text.s);
 }
@@ -610,16 +654,18 @@ static void measure(quality *q, word *w)
 {
     unsigned char *seen = xrealloc(NULL, w->rel.n);
     w->qterms = analyze(q->az_query, w->raw, strlen(w->raw));
-    w->hits = run(q, w, q->k, seen, &w->found, 1);
-    w->hits_all = w->hits, w->found_all = w->found;
+    size_t extra;
+    w->hits = run(q, w, q->k, seen, &w->found, &w->dup_k, 1);
+    w->hits_all = w->hits, w->found_all = w->found, extra = w->dup_k;
     if (!w->status && w->hits == q->k) {
         /* Possibly more matches than k: list them all, to tell ranking from matching. */
         uint64_t want = 4 * (uint64_t)(w->rel.n > q->k ? w->rel.n : q->k);
         w->k_all = want > QUALITY_MAX_ALL ? QUALITY_MAX_ALL : (uint32_t)want;
-        w->hits_all = run(q, w, w->k_all, seen, &w->found_all, 0);
+        w->hits_all = run(q, w, w->k_all, seen, &w->found_all, &extra, 0);
     }
-    for (size_t i = 0; i < w->rel.n && w->nmissed < q->examples; i++)
-        if (!seen[i]) add_missed(q, w, w->rel.v[i]);
+    w->rel_p = w->rel.n + extra;
+    for (size_t i = 0; i < w->rel.n; i++)
+        if (!seen[i]) classify_missed(q, w, w->rel.v[i]);
     free(seen);
 }
 
@@ -630,9 +676,10 @@ static double ratio(size_t a, size_t b)
     return b ? (double)a / (double)b : 0.0;
 }
 
+/* Recall's denominator: no ranking can place more than k relevant passages within k results. */
 static size_t rel_at_k(const quality *q, const word *w)
 {
-    return w->rel.n < q->k ? w->rel.n : q->k;
+    return w->rel_p < q->k ? w->rel_p : q->k;
 }
 
 static void json_str(FILE *f, const char *s)
@@ -665,9 +712,11 @@ static void json_examples(FILE *f, const char *name, const example *e, size_t n)
     fputc(']', f);
 }
 
+/* Means over the words (each word counts once) and pooled figures (each passage counts once). */
 typedef struct averages {
-    double p10, r1000, rall;
+    double p10, rk, rall;
     size_t np, nr, p_fail, r_fail;
+    size_t top, top_ok, relk, found, rel, found_all, miss_aligned, miss_inside;
 } averages;
 
 static averages average(const quality *q)
@@ -678,14 +727,18 @@ static averages average(const quality *q)
         if (w->top) {
             double p = ratio(w->top_ok, w->top);
             a.p10 += p, a.np++, a.p_fail += p < 0.9;
+            a.top += w->top, a.top_ok += w->top_ok;
         }
         if (w->rel.n) {
             double r = ratio(w->found, rel_at_k(q, w));
-            a.r1000 += r, a.rall += ratio(w->found_all, w->rel.n), a.nr++, a.r_fail += r < 0.95;
+            a.rk += r, a.rall += ratio(w->found_all, w->rel_p), a.nr++, a.r_fail += r < 0.95;
+            a.relk += rel_at_k(q, w), a.found += w->found;
+            a.rel += w->rel_p, a.found_all += w->found_all;
         }
+        a.miss_aligned += w->miss_aligned, a.miss_inside += w->miss_inside;
     }
     a.p10 = a.np ? a.p10 / (double)a.np : 0;
-    a.r1000 = a.nr ? a.r1000 / (double)a.nr : 0;
+    a.rk = a.nr ? a.rk / (double)a.nr : 0;
     a.rall = a.nr ? a.rall / (double)a.nr : 0;
     return a;
 }
@@ -713,52 +766,89 @@ static void write_json(const quality *q, const averages *a)
         fputs(", \"query_terms\": ", f);
         json_str(f, w->qterms);
         fprintf(f,
-                ", \"status\": %d, \"relevant\": %zu, \"relevant_long\": %u, \"hits\": %zu, "
+                ", \"status\": %d, \"relevant_records\": %zu, \"relevant_long\": %u, "
+                "\"relevant\": %zu, \"hits\": %zu, "
                 "\"top\": %zu, \"top_containing\": %zu, \"precision_at_10\": %.4f, "
-                "\"found\": %zu, \"recall_at_k\": %.4f, \"k_all\": %u, \"hits_all\": %zu, "
-                "\"found_all\": %zu, \"recall_all\": %.4f, \"stray\": %zu",
-                w->status, w->rel.n, w->rel_long, w->hits, w->top, w->top_ok,
-                ratio(w->top_ok, w->top), w->found, ratio(w->found, rel_at_k(q, w)), w->k_all,
-                w->hits_all, w->found_all, ratio(w->found_all, w->rel.n), w->stray);
-        json_examples(f, "wrong_top", w->wrong, w->nwrong);
-        json_examples(f, "missed", w->missed, w->nmissed);
+                "\"found\": %zu, \"recall_at_k\": %.4f, \"without_word_within_k\": %zu, "
+                "\"more_passages_of_a_record_within_k\": %zu, \"k_all\": %u, \"hits_all\": %zu, "
+                "\"found_all\": %zu, \"recall_all\": %.4f, \"missed_aligned\": %zu, "
+                "\"missed_inside\": %zu, \"stray\": %zu",
+                w->status, w->rel.n, w->rel_long, w->rel_p, w->hits, w->top, w->top_ok,
+                ratio(w->top_ok, w->top), w->found, ratio(w->found, rel_at_k(q, w)), w->wrong_k,
+                w->dup_k, w->k_all, w->hits_all, w->found_all, ratio(w->found_all, w->rel_p),
+                w->miss_aligned, w->miss_inside, w->stray);
+        json_examples(f, "without_word_examples", w->wrong, w->nwrong);
+        json_examples(f, "missed_aligned_examples", w->aligned, w->naligned);
+        json_examples(f, "missed_inside_examples", w->inside, w->ninside);
         fprintf(f, "}%s\n", i + 1 < q->nwords ? "," : "");
     }
     fprintf(f,
             " ],\n \"average\": {\"precision_at_10\": %.4f, \"words_with_hits\": %zu, "
             "\"recall_at_k\": %.4f, \"recall_all\": %.4f, \"words_with_relevant\": %zu, "
-            "\"words_precision_below_0_90\": %zu, \"words_recall_below_0_95\": %zu}}\n",
-            a->p10, a->np, a->r1000, a->rall, a->nr, a->p_fail, a->r_fail);
+            "\"words_precision_below_0_90\": %zu, \"words_recall_below_0_95\": %zu},\n",
+            a->p10, a->np, a->rk, a->rall, a->nr, a->p_fail, a->r_fail);
+    fprintf(f,
+            " \"pooled\": {\"precision_at_10\": %.4f, \"recall_at_k\": %.4f, "
+            "\"recall_all\": %.4f, \"missed_aligned\": %zu, \"missed_inside\": %zu}}\n",
+            ratio(a->top_ok, a->top), ratio(a->found, a->relk), ratio(a->found_all, a->rel),
+            a->miss_aligned, a->miss_inside);
     if (fclose(f)) die("cannot write %s: %s", q->json, strerror(errno));
+}
+
+static void print_examples(const char *what, const example *e, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        printf("    %-7s %-24s %s\n            %-24s [%s]\n", what, e[j].id, e[j].text, "",
+               e[j].terms);
+}
+
+/* Prints s padded to `cols` terminal columns, counting a non-ASCII character as two (the words
+ * are Chinese, whose characters are wide). */
+static void print_padded(const char *s, int cols)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p & 0xC0) != 0x80) w += *p < 0x80 ? 1 : 2;
+    printf("%s%*s", s, w < cols ? cols - w : 1, "");
 }
 
 static void print_report(const quality *q, const averages *a)
 {
-    printf("%-14s %8s %6s %9s %13s %9s  %s\n", "word", "relevant", "P@10", "R@k", "found/min(R,k)",
-           "R(all)", "query terms");
+    printf("%-13s%8s %6s %8s %13s %8s %7s  %s\n", "word", "relevant", "P@10", "R@k",
+           "found/min(R,k)", "R(all)", "al/in", "query terms");
     for (size_t i = 0; i < q->nwords; i++) {
         const word *w = &q->words[i];
-        printf("%-14s %8zu %6.3f %9.4f %6zu/%-6zu %9.4f  %s%s\n", w->raw, w->rel.n,
-               ratio(w->top_ok, w->top), ratio(w->found, rel_at_k(q, w)), w->found, rel_at_k(q, w),
-               ratio(w->found_all, w->rel.n), w->qterms,
+        print_padded(w->raw, 13);
+        if (w->top)
+            printf("%8zu %6.3f", w->rel_p, ratio(w->top_ok, w->top));
+        else
+            printf("%8zu %6s", w->rel_p, "-");
+        printf(" %8.4f %6zu/%-6zu %8.4f %3zu/%-3zu  %s%s\n", ratio(w->found, rel_at_k(q, w)),
+               w->found, rel_at_k(q, w), ratio(w->found_all, w->rel_p), w->miss_aligned,
+               w->miss_inside, w->qterms,
                w->status   ? "  (query failed)"
                : !w->rel.n ? "  (no relevant passage)"
                            : "");
-        for (size_t j = 0; j < w->nwrong; j++)
-            printf("    wrong  %-24s %s\n           %-24s [%s]\n", w->wrong[j].id, w->wrong[j].text,
-                   "", w->wrong[j].terms);
-        for (size_t j = 0; j < w->nmissed; j++)
-            printf("    missed %-24s %s\n           %-24s [%s]\n", w->missed[j].id,
-                   w->missed[j].text, "", w->missed[j].terms);
+        print_examples("wrong", w->wrong, w->nwrong);
+        print_examples("aligned", w->aligned, w->naligned);
+        print_examples("inside", w->inside, w->ninside);
     }
     printf("\n%zu words; corpus: %llu records (%llu with Han characters, %llu unreadable lines)\n",
            q->nwords, (unsigned long long)q->records, (unsigned long long)q->han_records,
            (unsigned long long)q->bad_lines);
-    printf("average top-%d precision  %.4f over %zu words with hits (%zu below 0.90)\n",
-           QUALITY_TOP, a->p10, a->np, a->p_fail);
-    printf("average recall@%u        %.4f over %zu words with relevant passages (%zu below 0.95)\n",
-           q->k, a->r1000, a->nr, a->r_fail);
-    printf("average recall (all hits) %.4f\n", a->rall);
+    printf("top-%d precision   mean %.4f over %zu words (%zu below 0.90), pooled %.4f (%zu/%zu)\n",
+           QUALITY_TOP, a->p10, a->np, a->p_fail, ratio(a->top_ok, a->top), a->top_ok, a->top);
+    printf("recall@%-4u        mean %.4f over %zu words (%zu below 0.95), pooled %.4f (%zu/%zu)\n",
+           q->k, a->rk, a->nr, a->r_fail, ratio(a->found, a->relk), a->found, a->relk);
+    printf("recall, all hits  mean %.4f, pooled %.4f (%zu/%zu)\n", a->rall,
+           ratio(a->found_all, a->rel), a->found_all, a->rel);
+    printf("missed records    %zu with the word on word boundaries, %zu inside other words\n",
+           a->miss_aligned, a->miss_inside);
+}
+
+static void free_examples(example *e, size_t n)
+{
+    for (size_t j = 0; j < n; j++) free(e[j].id), free(e[j].text), free(e[j].terms);
 }
 
 static void usage(void)
@@ -818,15 +908,15 @@ int main(int argc, char **argv)
 
     for (size_t i = 0; i < q.nwords; i++) {
         word *w = &q.words[i];
-        for (size_t j = 0; j < w->nwrong; j++)
-            free(w->wrong[j].id), free(w->wrong[j].text), free(w->wrong[j].terms);
-        for (size_t j = 0; j < w->nmissed; j++)
-            free(w->missed[j].id), free(w->missed[j].text), free(w->missed[j].terms);
+        free_examples(w->wrong, w->nwrong);
+        free_examples(w->aligned, w->naligned);
+        free_examples(w->inside, w->ninside);
         free(w->raw), free(w->simp), free(w->rel.v), free(w->qterms);
     }
     free(q.words);
     for (size_t i = 0; i < q.ids_cap; i++) free(q.ids[i].id);
     free(q.ids);
+    free(q.line_at);
     kz_analyzer_free(q.az_query);
     kz_analyzer_free(q.az_index);
     kz_index_close(q.index);
