@@ -49,6 +49,7 @@ typedef struct word {
     vec_u32 rel;                /* ordinals of relevant records, increasing */
     uint32_t rel_long;          /* of which longer than one passage */
     char *qterms;               /* the engine's query-mode terms of the word */
+    char *query;                /* the query run: the word, or its --expand form */
     int status;                 /* kz_search's status */
     size_t top, top_ok;         /* top-10 hits, of which containing the word */
     size_t rel_p;               /* relevant passages: rel.n + the extra ones the hits show */
@@ -73,6 +74,7 @@ typedef struct id_slot {
 typedef struct quality {
     const char *corpus, *index_dir, *queries, *json;
     uint32_t k, examples;
+    int expand; /* --expand: run `W OR "parts of W"` for one-term words (an experiment) */
     word *words;
     size_t nwords, cap_words;
     id_slot *ids;
@@ -552,7 +554,7 @@ static size_t run(quality *q, word *w, uint32_t k, unsigned char *seen, size_t *
     kz_search_options o = KZ_SEARCH_OPTIONS_INIT;
     o.k = k;
     kz_results *r = NULL;
-    w->status = kz_search(&r, q->index, w->raw, strlen(w->raw), &o);
+    w->status = kz_search(&r, q->index, w->query, strlen(w->query), &o);
     if (w->status) {
         fprintf(stderr, "kzquality: query %s failed: %s\n", w->raw, kz_errmsg());
         return 0;
@@ -650,10 +652,60 @@ static void classify_missed(quality *q, word *w, uint32_t ordinal)
     free(key.s), free(id.s), free(text.s);
 }
 
+/* ---- the --expand experiment ---------------------------------------------------------------- */
+
+typedef struct piece_ctx {
+    size_t len;       /* bytes of the word */
+    size_t best[256]; /* best[o]: end of the longest proper sub-word starting at byte o, or 0 */
+    size_t ntokens;
+} piece_ctx;
+
+static int on_piece(void *ctx, const kz_token *t)
+{
+    piece_ctx *c = ctx;
+    c->ntokens++;
+    if (t->start == 0 && t->end == c->len) return 0; /* the word itself */
+    if (t->start < sizeof c->best / sizeof c->best[0] && t->end > c->best[t->start])
+        c->best[t->start] = t->end;
+    return 0;
+}
+
+/* The query `W OR "p1 p2 …"` when the word W is one query-mode term that search mode splits
+ * into sub-words: p1 p2 … cover W with its longest sub-words, single characters in the gaps. It
+ * measures what the planner would gain by also searching a one-term word as the phrase of its
+ * parts (電子郵件地址 holds 郵件地址 only as 电子邮件|邮件 + 地址). NULL: no expansion. */
+static char *expanded_query(quality *q, const word *w)
+{
+    size_t n = strlen(w->raw);
+    if (strchr(w->qterms, ' ') || strchr(w->qterms, '|') || n >= 256) return NULL;
+    piece_ctx c;
+    memset(&c, 0, sizeof c);
+    c.len = n;
+    if (kz_analyze(q->az_index, w->raw, n, on_piece, &c)) die("analysis: %s", kz_errmsg());
+    int any = 0;
+    for (size_t i = 0; i < n; i++) any |= c.best[i] != 0;
+    if (!any) return NULL;
+    dstr out = {0};
+    dstr_put(&out, w->raw, n);
+    dstr_put(&out, " OR \"", 5);
+    for (size_t o = 0; o < n;) {
+        size_t end = c.best[o];
+        if (!end) /* one character */
+            for (end = o + 1; end < n && ((unsigned char)w->raw[end] & 0xC0) == 0x80; end++) {}
+        if (o) dstr_put(&out, " ", 1);
+        dstr_put(&out, w->raw + o, end - o);
+        o = end;
+    }
+    dstr_put(&out, "\"", 1);
+    return out.s;
+}
+
 static void measure(quality *q, word *w)
 {
     unsigned char *seen = xrealloc(NULL, w->rel.n);
     w->qterms = analyze(q->az_query, w->raw, strlen(w->raw));
+    w->query = q->expand ? expanded_query(q, w) : NULL;
+    if (!w->query) w->query = xstrndup(w->raw, strlen(w->raw));
     size_t extra;
     w->hits = run(q, w, q->k, seen, &w->found, &w->dup_k, 1);
     w->hits_all = w->hits, w->found_all = w->found, extra = w->dup_k;
@@ -753,6 +805,7 @@ static void write_json(const quality *q, const averages *a)
     json_str(f, q->index_dir);
     fprintf(f, ", \"queries\": ");
     json_str(f, q->queries);
+    fprintf(f, ", \"expand\": %s", q->expand ? "true" : "false");
     fprintf(f, ", \"k\": %u, \"records\": %llu, \"han_records\": %llu, \"bad_lines\": %llu,\n",
             q->k, (unsigned long long)q->records, (unsigned long long)q->han_records,
             (unsigned long long)q->bad_lines);
@@ -765,6 +818,8 @@ static void write_json(const quality *q, const averages *a)
         json_str(f, w->simp);
         fputs(", \"query_terms\": ", f);
         json_str(f, w->qterms);
+        fputs(", \"query\": ", f);
+        json_str(f, w->query);
         fprintf(f,
                 ", \"status\": %d, \"relevant_records\": %zu, \"relevant_long\": %u, "
                 "\"relevant\": %zu, \"hits\": %zu, "
@@ -825,7 +880,7 @@ static void print_report(const quality *q, const averages *a)
             printf("%8zu %6s", w->rel_p, "-");
         printf(" %8.4f %6zu/%-6zu %8.4f %3zu/%-3zu  %s%s\n", ratio(w->found, rel_at_k(q, w)),
                w->found, rel_at_k(q, w), ratio(w->found_all, w->rel_p), w->miss_aligned,
-               w->miss_inside, w->qterms,
+               w->miss_inside, strcmp(w->query, w->raw) ? w->query : w->qterms,
                w->status   ? "  (query failed)"
                : !w->rel.n ? "  (no relevant passage)"
                            : "");
@@ -854,10 +909,12 @@ static void free_examples(example *e, size_t n)
 static void usage(void)
 {
     fputs("usage: kzquality --corpus FILE.jsonl --index DIR --queries FILE.tsv [--json OUT]\n"
-          "                 [--k N] [--examples N]\n"
+          "                 [--k N] [--examples N] [--expand]\n"
           "Runs every distinct word of the `zh` queries alone and measures top-10 precision and\n"
           "recall@k (default 1000) against the passages whose text contains the word after\n"
-          "OpenCC t2s conversion of both. Builds the index from the corpus if DIR has none.\n",
+          "OpenCC t2s conversion of both. Builds the index from the corpus if DIR has none.\n"
+          "--expand runs a one-term word W that has sub-words as `W OR \"parts of W\"` instead\n"
+          "(an experiment on the query planner; bench/QUALITY.md).\n",
           stderr);
     exit(2);
 }
@@ -869,6 +926,10 @@ int main(int argc, char **argv)
     q.examples = 3;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--expand") == 0) {
+            q.expand = 1;
+            continue;
+        }
         if (!v) usage();
         if (strcmp(a, "--corpus") == 0)
             q.corpus = v;
@@ -911,7 +972,7 @@ int main(int argc, char **argv)
         free_examples(w->wrong, w->nwrong);
         free_examples(w->aligned, w->naligned);
         free_examples(w->inside, w->ninside);
-        free(w->raw), free(w->simp), free(w->rel.v), free(w->qterms);
+        free(w->raw), free(w->simp), free(w->rel.v), free(w->qterms), free(w->query);
     }
     free(q.words);
     for (size_t i = 0; i < q.ids_cap; i++) free(q.ids[i].id);
