@@ -4,16 +4,18 @@
  * through kz_search, and its results are judged against a ground truth the engine takes no part
  * in: a passage is relevant when its text contains the word as a substring after both went
  * through OpenCC's own t2s.json conversion (phrase tables included, where the engine converts one
- * character at a time). The ground truth is computed at the level of corpus records, read from the
- * JSONL file by the small parser below: the corpus has no line breaks in its texts, so a record of
- * at most QUALITY_PASSAGE_MAX bytes is exactly one passage; longer ones, which the engine cuts in
- * pieces, are counted once and reported apart (`long`).
+ * character at a time). The ground truth is computed on corpus records, read from the JSONL file
+ * by the small parser below: the corpus has no line breaks in its texts, so a record of at most
+ * QUALITY_PASSAGE_MAX bytes is exactly one passage; a longer one, which the engine cuts in pieces,
+ * counts as one relevant passage plus each further piece with the word that the engine returns.
+ * Missed records are re-read and classified by the engine's own word boundaries, to tell a
+ * matching defect (the word is a run of whole words there) from a segmentation disagreement.
  *
  * Invariants: words[] holds the distinct query words in first-seen order, each with its simplified
  * form; words[i].rel lists in increasing order the ordinals of the records whose simplified text
  * contains words[i].simp; the id table maps the id of every record holding a Han character (no
- * other record can contain a Chinese word) to its ordinal and the byte offset of its line, so a
- * hit's `doc` leads back to its record and a missed record can be re-read for the report. */
+ * other record can contain a Chinese word) to its ordinal, so a hit's `doc` leads back to its
+ * record, and line_at[ordinal] is the byte offset of the record's line, to re-read it. */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <opencc/opencc.h>
@@ -273,10 +275,10 @@ static int json_string(const char **p, const char *end, dstr *out)
         if (s >= end || *s == '"') break;
         if (++s >= end) return -1;
         char e = *s++;
-        const char *simple = strchr("\"\\/bfnrt", e);
-        if (e && simple) {
-            static const char dec[] = "\"\\/\b\f\n\r\t";
-            if (out) dstr_put(out, &dec[simple - "\"\\/bfnrt"], 1);
+        static const char esc[] = "\"\\/bfnrt", dec[] = "\"\\/\b\f\n\r\t";
+        const char *simple = e ? strchr(esc, e) : NULL;
+        if (simple) {
+            if (out) dstr_put(out, &dec[simple - esc], 1);
             continue;
         }
         uint32_t cp, lo;
