@@ -187,10 +187,13 @@ static void print_hit_text(const kz_hit *h, size_t rank, int color, int width, c
     if (h->explain) print_explain_text(h->explain);
 }
 
-static void print_ranges(const kz_range *r, size_t n)
+/* Ranges of s, as offsets into the string a JSON reader decodes (see kz_json_decoded_offset). */
+static void print_ranges(const kz_range *r, size_t n, const char *s, size_t len)
 {
     putchar('[');
-    for (size_t i = 0; i < n; i++) printf("%s[%u,%u]", i ? "," : "", r[i].start, r[i].end);
+    for (size_t i = 0; i < n; i++)
+        printf("%s[%zu,%zu]", i ? "," : "", kz_json_decoded_offset(s, len, r[i].start),
+               kz_json_decoded_offset(s, len, r[i].end));
     putchar(']');
 }
 
@@ -209,11 +212,11 @@ static void print_hit_json(const kz_hit *h, size_t rank)
     fputs(",\"snippet\":", stdout);
     kz_json_string(stdout, h->snippet, h->snippet_len);
     fputs(",\"highlights\":", stdout);
-    print_ranges(h->highlights, h->nhighlights);
+    print_ranges(h->highlights, h->nhighlights, h->snippet, h->snippet_len);
     fputs(",\"text\":", stdout);
     kz_json_string(stdout, h->text, h->text_len);
     fputs(",\"text_highlights\":", stdout);
-    print_ranges(h->text_highlights, h->ntext_highlights);
+    print_ranges(h->text_highlights, h->ntext_highlights, h->text, h->text_len);
     if (h->explain) {
         const kz_explain *e = h->explain;
         printf(",\"explain\":{\"N\":%llu,\"avgdl\":%.6f,\"dl\":%u,\"k1\":%g,\"b\":%g,\"terms\":[",

@@ -74,6 +74,23 @@ void kz_json_string(FILE *out, const char *s, size_t len)
     putc('"', out);
 }
 
+size_t kz_json_decoded_offset(const char *s, size_t len, size_t off)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t out = 0;
+    for (size_t i = 0; i < off && i < len;) {
+        size_t n = valid_sequence(p + i, len - i);
+        if (n == 0) {
+            out += 3;
+            i++;
+        } else {
+            out += n;
+            i += n;
+        }
+    }
+    return out + (off > len ? off - len : 0);
+}
+
 void kz_json_field_str(FILE *out, const char *key, const char *value)
 {
     kz_json_string(out, key, strlen(key));

@@ -161,6 +161,7 @@ int kz_writer_open(kz_writer **out, const char *dir, const kz_writer_options *op
     rc = kz_manifest_read(&w->man, dir);
     if (rc == KZ_ENOTFOUND) {
         new_index = 1;
+        w->dirty = 1; /* the first commit creates the index, even an empty one */
         memset(&w->man, 0, sizeof w->man);
         w->man.next_id = 1;
         rc = KZ_OK;
