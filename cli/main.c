@@ -18,6 +18,10 @@ static const char usage[] =
     "       kzsearch --help | --version\n"
     "Every command takes --index DIR (default: $KZSEARCH_INDEX, else\n"
     "$XDG_DATA_HOME/kzsearch, else ~/.local/share/kzsearch).\n"
+    "Query syntax: words (any, ranked by BM25; --and: all required), \"exact phrase\",\n"
+    "+required, -excluded, AND, OR, NOT, (groups), prefix*, date:2022-01-06,\n"
+    "date:>=2022-01-08, date:2022-01, doc:NAME, lang:zh. Quote a query holding -word.\n"
+    "Search options: kzsearch search --help.\n"
     "Exit status: 0 found, 1 nothing found, 2 error.\n";
 
 typedef struct command {
