@@ -92,22 +92,29 @@ int kz_t2s_new(kz_t2s **out)
     *out = NULL;
     kz_t2s *c = calloc(1, sizeof *c);
     if (c == NULL) return KZ_ENOMEM_FAIL();
-    c->cc = opencc_open(KZ_T2S_CONFIG);
-    if (c->cc == (opencc_t)-1 || c->cc == NULL) {
-        free(c);
+    *out = c;
+    return KZ_OK;
+}
+
+/* Opens OpenCC at the first character it must be asked about: loading its dictionaries costs
+ * about 1.5 ms, which text without ideographs (most queries) never needs to pay. */
+static int ensure_open(kz_t2s *c)
+{
+    if (c->cc != NULL) return KZ_OK;
+    opencc_t cc = opencc_open(KZ_T2S_CONFIG);
+    if (cc == (opencc_t)-1 || cc == NULL)
         return kz_fail(KZ_ENOTFOUND,
                        "cannot open OpenCC's configuration %s (%s): install opencc's data "
-                       "(libopencc-dev) or turn off Traditional→Simplified conversion",
+                       "(libopencc-data) or turn off Traditional→Simplified conversion",
                        KZ_T2S_CONFIG, opencc_error());
-    }
-    *out = c;
+    c->cc = cc;
     return KZ_OK;
 }
 
 void kz_t2s_free(kz_t2s *c)
 {
     if (c == NULL) return;
-    opencc_close(c->cc);
+    if (c->cc != NULL) opencc_close(c->cc);
     free(c->map);
     free(c->ask);
     kz_buf_free(&c->utf8);
@@ -125,6 +132,7 @@ static int learn(kz_t2s *c, const uint32_t *ask, size_t n)
         c->utf8.len += kz_utf8_encode(ask[i], c->utf8.data + c->utf8.len);
         c->utf8.data[c->utf8.len++] = '\n';
     }
+    KZ_TRY(ensure_open(c));
     char *conv = opencc_convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
     if (conv == NULL) return kz_fail(KZ_ERROR, "OpenCC conversion failed: %s", opencc_error());
     const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
@@ -195,6 +203,7 @@ int kz_t2s_convert(kz_t2s *c, uint32_t *cps, size_t n)
     for (size_t i = 0; i < n; i++)
         c->utf8.len += kz_utf8_encode(cps[i], c->utf8.data + c->utf8.len);
     /* OpenCC allocates its result; this happens only for runs with Traditional characters. */
+    KZ_TRY(ensure_open(c));
     char *conv = opencc_convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
     if (conv != NULL) {
         const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
