@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 4096 slots cover the working vocabulary of running text (the 4096 most frequent English words
- * make up ~80% of tokens) for about 200 KiB per stemmer. */
-#define KZ_STEM_CACHE_SLOTS 4096
+/* 65536 slots hold the working vocabulary of a large collection: on the benchmark collection
+ * they answer ~95% of lookups where 4096 answered 75%, and a Snowball call costs ~2,000
+ * instructions. 3 MiB per stemmer, allocated zeroed, so a query analyzer touches only the pages
+ * of the few slots it uses. */
+#define KZ_STEM_CACHE_SLOTS 65536
 /* Words longer than this are rare and go straight to Snowball. 23 + a length byte = 24. */
 #define KZ_STEM_CACHE_WORD 23
 
