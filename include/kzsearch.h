@@ -145,12 +145,14 @@ typedef struct kz_writer_options {
     unsigned version;     /* KZ_WRITER_OPTIONS_VERSION */
     size_t memory_budget; /* bytes of postings buffered before a segment is flushed; 0: 256 MiB */
     int no_merge;         /* non-zero: do not merge segments at commit */
+    unsigned threads;     /* threads that parse and analyse JSON Lines ahead of the writer;
+                             0: one per core (at most 4); 1: none (all in the caller's thread) */
 } kz_writer_options;
 
 #define KZ_WRITER_OPTIONS_VERSION 1
 #define KZ_WRITER_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        KZ_WRITER_OPTIONS_VERSION, 0, 0                                                            \
+        KZ_WRITER_OPTIONS_VERSION, 0, 0, 0                                                         \
     }
 
 /* Metadata of a document added as text. Every field may be NULL. */

@@ -11,6 +11,7 @@
 #include "analyzer_internal.h"
 #include "error.h"
 #include "fileio.h"
+#include "jsonl_pipeline.h"
 #include "source.h"
 #include "zh_dict.h"
 
@@ -140,6 +141,14 @@ int kz_writer_load_registry(kz_writer *w)
     return rc;
 }
 
+/* One analysis thread per core, at most 4: the writer's own thread becomes the bottleneck
+ * beyond that. */
+static unsigned default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
+}
+
 int kz_writer_open(kz_writer **out, const char *dir, const kz_writer_options *opts)
 {
     *out = NULL;
@@ -155,6 +164,7 @@ int kz_writer_open(kz_writer **out, const char *dir, const kz_writer_options *op
     }
     w->budget = opts && opts->memory_budget ? opts->memory_budget : DEFAULT_BUDGET;
     w->no_merge = opts ? opts->no_merge : 0;
+    w->threads = opts && opts->threads ? opts->threads : default_threads();
     KZ_CHECK(make_dir(dir));
     KZ_CHECK(take_lock(w));
     int new_index = 0;
@@ -216,6 +226,20 @@ static const char *or_empty(const char *s)
     return s ? s : "";
 }
 
+/* Ends the document whose passages the builder holds, recording where it came from. */
+static int end_document(kz_writer *w, kz_doc_entry *e, const char *source, uint64_t size,
+                        int64_t mtime_ns, uint64_t content_hash)
+{
+    e->size = size;
+    e->mtime_ns = mtime_ns;
+    e->content_hash = content_hash;
+    e->source = source;
+    e->source_len = strlen(source);
+    KZ_TRY(kz_segment_builder_end_doc(w->builder, e));
+    w->dirty = 1;
+    return KZ_OK;
+}
+
 /* Analyses and adds one document; source identifies where it came from. */
 static int add_document(kz_writer *w, const kz_document *doc, const char *source, uint64_t size,
                         int64_t mtime_ns, uint64_t content_hash, uint64_t *passages)
@@ -233,13 +257,8 @@ static int add_document(kz_writer *w, const kz_document *doc, const char *source
         KZ_TRY(kz_segment_builder_end_passage(w->builder, &rec));
     }
     kz_doc_entry e = {0};
-    e.size = size;
-    e.mtime_ns = mtime_ns;
-    e.content_hash = content_hash;
     e.name = doc->name;
     e.name_len = strlen(doc->name);
-    e.source = source;
-    e.source_len = strlen(source);
     e.title = or_empty(doc->title);
     e.title_len = strlen(e.title);
     e.date = or_empty(doc->date);
@@ -248,9 +267,8 @@ static int add_document(kz_writer *w, const kz_document *doc, const char *source
     e.lang_len = strlen(e.lang);
     e.meta = or_empty(doc->meta_json);
     e.meta_len = strlen(e.meta);
-    KZ_TRY(kz_segment_builder_end_doc(w->builder, &e));
+    KZ_TRY(end_document(w, &e, source, size, mtime_ns, content_hash));
     *passages += doc->npassages;
-    w->dirty = 1;
     return KZ_OK;
 }
 
@@ -362,10 +380,63 @@ static int read_whole(add_ctx *a, const char *path, uint64_t size, size_t *len)
 
 /* Indexes a JSON Lines file: one document per line; broken lines are reported and skipped.
  * ei is the file's registry entry. */
+/* The writer's side of the JSON Lines pipeline: what the workers parsed and analysed, replayed
+ * into the segment builder in file order. */
+typedef struct jsonl_sink {
+    add_ctx *a;
+    const char *path;
+    uint64_t size, hash;
+    int64_t mtime;
+    size_t ei; /* the file's registry entry */
+} jsonl_sink;
+
+static int sink_token(void *ctx, const char *term, size_t len, uint32_t position)
+{
+    return kz_segment_builder_token(((jsonl_sink *)ctx)->a->w->builder, term, len, position);
+}
+
+static int sink_passage(void *ctx, const kz_passage_record *rec)
+{
+    return kz_segment_builder_end_passage(((jsonl_sink *)ctx)->a->w->builder, rec);
+}
+
+static int sink_document(void *ctx, const kz_doc_entry *doc)
+{
+    jsonl_sink *s = ctx;
+    kz_writer *w = s->a->w;
+    kz_doc_entry e = *doc;
+    uint32_t first = kz_segment_builder_docs(w->builder);
+    KZ_TRY(end_document(w, &e, s->path, s->size, s->mtime, s->hash));
+    KZ_TRY(register_builder_docs(w, &w->reg.entries[s->ei], first, 1));
+    s->a->report.passages += doc->npassages;
+    return maybe_flush(w);
+}
+
+static void sink_warning(void *ctx, const char *message)
+{
+    warn(((jsonl_sink *)ctx)->a, "%s", message);
+}
+
+static void sink_progress(void *ctx, size_t done)
+{
+    add_ctx *a = ((jsonl_sink *)ctx)->a;
+    if (a->fn == NULL) return;
+    a->report.bytes_read = a->bytes_before + done;
+    a->fn(a->fn_ctx, &a->report, NULL);
+}
+
 static int index_jsonl(add_ctx *a, const char *path, const char *text, size_t len, uint64_t size,
                        int64_t mtime, uint64_t hash, size_t ei)
 {
     kz_writer *w = a->w;
+    if (w->threads > 1) {
+        jsonl_sink s = {a, path, size, hash, mtime, ei};
+        kz_pipeline_sink sink = {&s,           sink_token,   sink_passage, sink_document,
+                                 sink_warning, sink_progress};
+        KZ_TRY(kz_jsonl_pipeline(w->analyzer, w->threads, path, text, len, &sink));
+        a->report.bytes_read = a->bytes_before + len;
+        return KZ_OK;
+    }
     uint64_t lineno = 0;
     size_t at = 0;
     while (at < len) {

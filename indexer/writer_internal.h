@@ -31,7 +31,8 @@ struct kz_writer {
     int lock_fd;
     size_t budget;
     int no_merge;
-    kz_manifest man; /* the last committed manifest */
+    unsigned threads; /* analysis threads for JSON Lines (1: none) */
+    kz_manifest man;  /* the last committed manifest */
     kz_analyzer *analyzer;
     void *dict_map; /* zh.dict, mapped */
     size_t dict_len;

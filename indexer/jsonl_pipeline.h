@@ -1,0 +1,46 @@
+/* jsonl_pipeline.h - parsing and analysing a JSON Lines file on worker threads, ahead of the
+ * writer.
+ *
+ * Parsing records and analysing their passages is most of the work of indexing; building the
+ * segment is the rest and must stay in one thread. So the file is cut into chunks of whole
+ * lines; worker i parses and analyses chunks i, i + n, i + 2n, ... with its own analyzer (a
+ * clone: analysis gives the same tokens whichever clone runs it), writing each chunk's documents
+ * into a batch: their metadata, passages and every passage's tokens. The calling thread takes
+ * the batches back in file order and replays them through the sink, so what the sink sees is
+ * exactly what a sequential parse-and-analyse loop would produce. A worker runs at most
+ * KZ_PIPELINE_DEPTH batches ahead of the caller, which bounds memory. */
+#ifndef KZ_JSONL_PIPELINE_H
+#define KZ_JSONL_PIPELINE_H
+
+#include "kzsearch.h"
+#include "segment.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Batches a worker may have ready before the caller takes them. */
+#define KZ_PIPELINE_DEPTH 2
+
+/* Called on the calling thread, in file order. Each returns KZ_OK or a negative status, which
+ * stops the pipeline and is returned by kz_jsonl_pipeline. */
+typedef struct kz_pipeline_sink {
+    void *ctx;
+    /* A token of the current passage. */
+    int (*token)(void *ctx, const char *term, size_t len, uint32_t position);
+    /* The end of a passage (rec->doc is not set). */
+    int (*passage)(void *ctx, const kz_passage_record *rec);
+    /* The end of a document with at least one passage: name, title, date, lang and meta are
+     * set (absent ones as ""); the other fields are not. */
+    int (*document)(void *ctx, const kz_doc_entry *doc);
+    /* A broken line, with a message naming the file and line; the pipeline goes on. */
+    void (*warning)(void *ctx, const char *message);
+    /* The first `done` bytes of the file have been replayed. May be NULL. */
+    void (*progress)(void *ctx, size_t done);
+} kz_pipeline_sink;
+
+/* Parses and analyses text (the contents of the JSON Lines file path) with nworkers >= 1 worker
+ * threads, each on a clone of analyzer, and replays the results through sink. */
+int kz_jsonl_pipeline(const kz_analyzer *analyzer, unsigned nworkers, const char *path,
+                      const char *text, size_t len, const kz_pipeline_sink *sink);
+
+#endif
