@@ -59,6 +59,17 @@ uint64_t kzb_rng_next(kzb_rng *r);
 uint64_t kzb_rng_below(kzb_rng *r, uint64_t n);
 double kzb_rng_unit(kzb_rng *r);
 
+/* ---- rank.c: ranking without hit assembly (query --fetch ids) ---- */
+
+typedef struct kz_index kz_index;
+/* Called for each result, best first; name is the document's name (not NUL-terminated). */
+typedef void (*kzb_rank_fn)(void *ctx, uint64_t passage, const char *name, size_t name_len,
+                            double score);
+/* Top k of query on ix, as kz_search ranks them, then each result's document name. *total:
+ * passages that matched (as counted by the algorithms). KZ_OK or a negative kz_status. */
+int kzb_rank(kz_index *ix, const char *query, size_t len, unsigned k, int default_and,
+             int algorithm, kzb_rank_fn fn, void *ctx, uint64_t *total);
+
 /* ---- query.c: query-file runner shared by `query` and `suite` ---- */
 
 typedef struct kzb_query_opts {
@@ -66,12 +77,13 @@ typedef struct kzb_query_opts {
     unsigned k, threads, repeat;
     const char *mode;      /* "auto", "or", "and" */
     const char *algorithm; /* "auto", "exhaustive", "maxscore", "bmw" */
+    const char *fetch;     /* "hits": kz_search, whole hits with snippets; "ids": rank.c */
     int quiet;             /* no table on stdout */
 } kzb_query_opts;
 
 #define KZB_QUERY_OPTS_INIT                                                                        \
     {                                                                                              \
-        NULL, NULL, NULL, "", NULL, 10, 1, 1, "auto", "auto", 0                                    \
+        NULL, NULL, NULL, "", NULL, 10, 1, 1, "auto", "auto", "hits", 0                            \
     }
 
 /* Summary of one run, for the suite's report. */

@@ -29,7 +29,7 @@ static void usage(void)
           "              [--json OUT]\n"
           "  kzbench query --index DIR --queries FILE.tsv [--k 10] [--mode or|and|auto]\n"
           "              [--algorithm exhaustive|maxscore|bmw|auto] [--threads N] [--repeat R]\n"
-          "              [--json OUT] [--label L] [--results FILE]\n"
+          "              [--fetch hits|ids] [--json OUT] [--label L] [--results FILE]\n"
           "  kzbench micro [--index DIR] [--corpus FILE.jsonl] [--seconds S] [--json OUT]\n"
           "  kzbench suite --dir DIR [--passages N] [--seed S] [--queries N] [--repeat R]\n"
           "              [--seconds S] [--json OUT]\n",
@@ -138,6 +138,8 @@ int kzb_cmd_query(int argc, char **argv)
             o.label = v;
         else if (opt(argc, argv, &i, "--results", &v))
             o.results = v;
+        else if (opt(argc, argv, &i, "--fetch", &v))
+            o.fetch = v;
         else
             usage();
     }

@@ -39,6 +39,7 @@ typedef struct shared {
     uint64_t *qsum;  /* checksum of each query in the current pass */
     uint32_t *nhits; /* hits of each query */
     atomic_size_t errors;
+    int ids;       /* --fetch ids */
     FILE *results; /* --results: written by the first measured pass, single thread */
 } shared;
 
@@ -82,8 +83,50 @@ static void load(const char *path, qline **out, size_t *n, char cats[MAX_CATS][3
     *out = q;
 }
 
+typedef struct fold_ctx {
+    uint64_t h;
+    size_t n;
+    size_t qno;
+    const char *cat;
+    FILE *results;
+} fold_ctx;
+
+static void fold_hit(void *ctx, uint64_t passage, const char *name, size_t name_len, double score)
+{
+    fold_ctx *f = ctx;
+    f->h = kzb_fold_u64(f->h, passage);
+    f->h = kzb_fold(f->h, name, name_len);
+    f->h = kzb_fold_double(f->h, score);
+    f->n++;
+    if (f->results)
+        fprintf(f->results, "%zu\t%s\t%zu\t%.*s\t%.6f\n", f->qno, f->cat, f->n, (int)name_len, name,
+                score);
+}
+
+/* --fetch ids: ranking and document names only (rank.c). */
+static void run_one_ids(shared *s, size_t i)
+{
+    fold_ctx f = {KZB_FNV_INIT, 0, i, s->q[i].cat, s->results};
+    uint64_t total = 0;
+    double t0 = kzb_now(), c0 = kzb_thread_cpu();
+    int rc = kzb_rank(s->ix, s->q[i].text, strlen(s->q[i].text), s->o->k, s->q[i].and_mode,
+                      s->algorithm, fold_hit, &f, &total);
+    f.h = kzb_fold_u64(f.h, rc == KZ_OK ? total : (uint64_t)(-rc));
+    double dt = kzb_now() - t0, dc = kzb_thread_cpu() - c0;
+    if (rc != KZ_OK && atomic_fetch_add(&s->errors, 1) < 5)
+        fprintf(stderr, "kzbench query: %s\t%s: %s\n", s->q[i].cat, s->q[i].text, kz_errmsg());
+    s->lat[i] = dt;
+    s->cpu[i] = dc;
+    s->qsum[i] = f.h;
+    s->nhits[i] = (uint32_t)f.n;
+}
+
 static void run_one(shared *s, size_t i)
 {
+    if (s->ids) {
+        run_one_ids(s, i);
+        return;
+    }
     kz_search_options so = KZ_SEARCH_OPTIONS_INIT;
     so.k = s->o->k;
     so.default_and = s->q[i].and_mode;
@@ -200,6 +243,9 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
     memset(&s, 0, sizeof s);
     s.o = o;
     s.algorithm = parse_algorithm(o->algorithm);
+    if (strcmp(o->fetch, "hits") && strcmp(o->fetch, "ids"))
+        kzb_die("--fetch %s: use hits or ids", o->fetch);
+    s.ids = !strcmp(o->fetch, "ids");
     load(o->queries, &s.q, &s.nq, cats, &ncats);
     for (size_t i = 0; i < s.nq; i++)
         s.q[i].and_mode =
@@ -261,14 +307,15 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
     }
     if (out) {
         printf("kzbench query (kzsearch %s) index=%s queries=%s k=%u mode=%s algorithm=%s "
-               "threads=%u repeat=%u\n",
-               kz_version(), o->index, o->queries, o->k, o->mode, o->algorithm, threads, repeat);
+               "fetch=%s threads=%u repeat=%u\n",
+               kz_version(), o->index, o->queries, o->k, o->mode, o->algorithm, o->fetch, threads,
+               repeat);
         printf("%-8s %6s %6s %9s %9s %9s %9s %9s %9s %9s\n", "category", "n", "zero", "mean_ms",
                "p50_ms", "p95_ms", "p99_ms", "max_ms", "cpu_p50", "cpu_p99");
     }
     if (j)
-        fprintf(j, "{\"engine\":\"kzsearch\",\"label\":\"%s\",\"mode\":\"%s\",\"k\":%u,\"cats\":{",
-                o->label, o->mode, o->k);
+        fprintf(j, "{\"engine\":\"%s\",\"label\":\"%s\",\"mode\":\"%s\",\"k\":%u,\"cats\":{",
+                s.ids ? "kzsearch-ids" : "kzsearch", o->label, o->mode, o->k);
     int printed[MAX_CATS] = {0}, first = 1;
     for (size_t x = 0; x < sizeof ORDER / sizeof ORDER[0]; x++)
         for (int c = 0; c < ncats; c++)
@@ -298,13 +345,14 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
     if (mismatches)
         fprintf(stderr, "kzbench query: %zu query results differed between passes\n", mismatches);
     if (j) {
-        fprintf(j,
-                "},\"wall_s\":%.4f,\"qps\":%.2f,\"cpu_s\":%.4f,\"cpu_qps\":%.2f,"
-                "\"peak_rss_kb\":%ld,\"algorithm\":\"%s\","
-                "\"threads\":%u,\"repeat\":%u,\"checksum\":\"%016llx\",\"errors\":%zu,"
-                "\"unstable\":%zu,\"env\":%s}\n",
-                wall, qps, cpu, cpu_qps, kzb_peak_rss_kb(), o->algorithm, threads, repeat,
-                (unsigned long long)check, errors, mismatches, kzb_env_json());
+        fprintf(
+            j,
+            "},\"wall_s\":%.4f,\"qps\":%.2f,\"cpu_s\":%.4f,\"cpu_qps\":%.2f,"
+            "\"peak_rss_kb\":%ld,\"algorithm\":\"%s\","
+            "\"fetch\":\"%s\",\"threads\":%u,\"repeat\":%u,\"checksum\":\"%016llx\",\"errors\":%zu,"
+            "\"unstable\":%zu,\"env\":%s}\n",
+            wall, qps, cpu, cpu_qps, kzb_peak_rss_kb(), o->algorithm, o->fetch, threads, repeat,
+            (unsigned long long)check, errors, mismatches, kzb_env_json());
         fclose(j);
     }
     if (sum) {
