@@ -229,21 +229,26 @@ int kzb_cmd_suite(int argc, char **argv)
     kzb_build_run(corpus, index, 0, 0, &b);
     kzb_build_print(&b, stdout);
 
-    static const char *const modes[] = {"auto", "or", "and"};
-    kzb_query_summary qs[3];
+    /* Both default operators, with whole hits (kz_search) and with ids only (the peers' work). */
+    static const struct {
+        const char *mode, *fetch;
+    } runs[] = {{"or", "hits"}, {"and", "hits"}, {"or", "ids"}, {"and", "ids"}};
+    enum { NRUNS = sizeof runs / sizeof runs[0] };
+    kzb_query_summary qs[NRUNS];
     char *qjson = NULL;
     size_t qjson_len = 0;
     FILE *qj = open_memstream(&qjson, &qjson_len);
     if (qj == NULL) kzb_die("out of memory");
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < NRUNS; m++) {
         kzb_query_opts o = KZB_QUERY_OPTS_INIT;
         o.index = index;
         o.queries = queries;
-        o.mode = modes[m];
+        o.mode = runs[m].mode;
+        o.fetch = runs[m].fetch;
         o.repeat = repeat;
-        printf("\n== query, mode %s (kzbench query --index %s --queries %s --mode %s --repeat %u)"
+        printf("\n== query (kzbench query --index %s --queries %s --mode %s --fetch %s --repeat %u)"
                "\n",
-               modes[m], index, queries, modes[m], repeat);
+               index, queries, o.mode, o.fetch, repeat);
         fflush(stdout);
         if (m) fputc(',', qj);
         kzb_query_run(&o, &qs[m], qj);
@@ -267,15 +272,19 @@ int kzb_cmd_suite(int argc, char **argv)
     printf("%-34s %12.3f\n", "index size / raw text", (double)b.index_bytes / (double)b.raw_bytes);
     printf("%-34s %12.3f\n", "bytes per posting",
            (double)b.component[3] / (double)(b.postings ? b.postings : 1));
-    for (int m = 0; m < 3; m++) {
+    printf("%-34s %12.2f\n", "indexing MB per CPU second", mb / b.cpu_s);
+    printf("%-34s %12s %12s %18s %18s\n", "queries (k=10, 1 thread)", "QPS", "QPS per CPU s",
+           "p50 / p99 ms", "CPU p50 / p99 ms");
+    for (int m = 0; m < NRUNS; m++) {
         char label[64];
-        snprintf(label, sizeof label, "QPS, mode %s", modes[m]);
-        printf("%-34s %12.1f\n", label, qs[m].qps);
-        snprintf(label, sizeof label, "p50 / p99 ms, mode %s", modes[m]);
-        printf("%-34s %5.3f / %5.3f\n", label, qs[m].p50_ms, qs[m].p99_ms);
+        snprintf(label, sizeof label, "  mode %s, fetch %s", runs[m].mode, runs[m].fetch);
+        printf("%-34s %12.1f %12.1f %8.3f / %7.3f %8.3f / %7.3f\n", label, qs[m].qps, qs[m].cpu_qps,
+               qs[m].p50_ms, qs[m].p99_ms, qs[m].cpu_p50_ms, qs[m].cpu_p99_ms);
     }
-    printf("checksums: auto %016llx, or %016llx, and %016llx\n", (unsigned long long)qs[0].checksum,
-           (unsigned long long)qs[1].checksum, (unsigned long long)qs[2].checksum);
+    printf("checksums:");
+    for (int m = 0; m < NRUNS; m++)
+        printf(" %s/%s %016llx", runs[m].mode, runs[m].fetch, (unsigned long long)qs[m].checksum);
+    printf("\n");
     if (json) {
         FILE *j = fopen(json, "w");
         if (j == NULL) kzb_die("cannot write %s", json);
