@@ -277,7 +277,7 @@ static const char *word_of(const gen *g, int zh, uint32_t w)
 /* English-like: sentences of 4..24 words, a capital at the start, commas now and then. */
 static uint32_t gen_en(gen *g)
 {
-    uint32_t n = lognormal_len(&g->rng, 45, 0.75, 3, MAX_WORDS);
+    uint32_t n = lognormal_len(&g->rng, 30, 0.9, 3, MAX_WORDS);
     uint32_t in_sentence = 0, sentence_len = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t w = kzb_rng_below(&g->rng, 50) == 0

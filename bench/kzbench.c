@@ -184,7 +184,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 int kzb_cmd_suite(int argc, char **argv)
 {
-    kzb_gen_opts g = {NULL, 200000, 1, 2000, 0.15, KZB_ZH_DICT};
+    kzb_gen_opts g = {NULL, 400000, 1, 2000, 0.15, KZB_ZH_DICT};
     const char *json = NULL, *v;
     unsigned repeat = 3;
     double seconds = 0.3;
