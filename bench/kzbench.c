@@ -285,6 +285,9 @@ int kzb_cmd_suite(int argc, char **argv)
     for (int m = 0; m < NRUNS; m++)
         printf(" %s/%s %016llx", runs[m].mode, runs[m].fetch, (unsigned long long)qs[m].checksum);
     printf("\n");
+    /* kz_search and rank.c rank with the same code: their results must agree. */
+    if (qs[0].checksum != qs[2].checksum || qs[1].checksum != qs[3].checksum)
+        printf("WARNING: kz_search and the ids-only ranking returned different results\n");
     if (json) {
         FILE *j = fopen(json, "w");
         if (j == NULL) kzb_die("cannot write %s", json);
