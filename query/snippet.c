@@ -174,7 +174,7 @@ int kz_snippet_make(kz_analyzer *a, const char *text, size_t len, const kz_terms
     }
     match *m = (match *)c.found.data;
     size_t n = c.found.len / sizeof *m;
-    qsort(m, n, sizeof *m, cmp_match);
+    if (n > 1) qsort(m, n, sizeof *m, cmp_match); /* m is NULL when nothing matched */
     /* Drop matches that overlap an earlier, longer one (sub-words inside a matched word). */
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
