@@ -314,6 +314,38 @@ static int word_script(const uint8_t *s, size_t len, unsigned flags)
     return (flags & KZ_WB_HAS_KANA) ? KZ_SCRIPT_KANA : KZ_SCRIPT_OTHER;
 }
 
+/* Index mode: the parts of a dotted ASCII word (www.devuan.org, abc.abstractmethod, U.S.,
+ * note:this) as alternatives at the word's position, stemmed as words of their own, so that a
+ * query for `devuan` or `abstractmethod` finds them. UAX #29 keeps such words whole, and query
+ * mode does too, so a query for the whole word still means the whole word. The normalised word
+ * is in a->word; normalising an ASCII word only lowers its case, so a part's bytes in the text
+ * are at the same offsets. */
+static int emit_parts(run_state *st, int script, size_t start)
+{
+    kz_analyzer *a = st->a;
+    const char *w = (const char *)a->word.data;
+    size_t n = a->word.len;
+    if (memchr(w, '.', n) == NULL && memchr(w, ':', n) == NULL) return 0;
+    int lang = script == KZ_SCRIPT_LATIN      ? KZ_STEM_ENGLISH
+               : script == KZ_SCRIPT_CYRILLIC ? KZ_STEM_RUSSIAN
+                                              : KZ_STEM_NONE;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && w[j] != '.' && w[j] != ':') j++;
+        if (j > i && j - i < n) { /* a non-empty part that is not the whole word */
+            const char *part = w + i, *term = part;
+            size_t part_len = j - i, term_len = part_len;
+            if (!a->surface && kz_stem_applies(part, part_len))
+                KZ_TRY(kz_stem(a->stemmer, lang, part, part_len, &term, &term_len));
+            int rc =
+                emit(st, (const uint8_t *)term, term_len, st->pos, start + i, start + j, script);
+            if (rc != 0) return rc;
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
 static int analyze_word(run_state *st, size_t start, size_t end, unsigned flags)
 {
     kz_analyzer *a = st->a;
@@ -346,6 +378,8 @@ static int analyze_word(run_state *st, size_t start, size_t end, unsigned flags)
     }
     if (term_len == 0) return 0; /* only default ignorables: nothing to index */
     int rc = emit(st, (const uint8_t *)term, term_len, st->pos, start, end, script);
+    if (rc == 0 && ascii && !a->query_mode && (flags & KZ_WB_HAS_LETTER))
+        rc = emit_parts(st, script, start);
     st->pos++;
     return rc;
 }

@@ -125,11 +125,28 @@ Test(analyzer, numbers_keep_their_separators)
     expect_terms("3.14 ٣٤", "3.14 ٣٤", (int[]){KZ_SCRIPT_DIGIT, KZ_SCRIPT_DIGIT});
 }
 
-Test(analyzer, domains_and_abbreviations_stay_whole)
+Test(analyzer, dotted_words_stay_whole_and_index_mode_adds_their_parts)
 {
-    /* Letters joined by '.' are one segment (WB6/7); the final '.' of "U.S." is not inside. */
-    expect_terms("avtonom.org", "avtonom.org", (int[]){KZ_SCRIPT_LATIN});
-    expect_terms("the U.S. army", "the u.s armi", NULL);
+    /* Letters joined by '.' are one segment (WB6/7); the final '.' of "U.S." is not inside. In
+       index mode the parts of a dotted ASCII word follow it at the same position, stemmed. */
+    expect_terms("avtonom.org", "avtonom.org avtonom org",
+                 (int[]){KZ_SCRIPT_LATIN, KZ_SCRIPT_LATIN, KZ_SCRIPT_LATIN});
+    expect_terms("the U.S. army", "the u.s u s armi", NULL);
+    expect_terms("abc.abstractmethods", "abc.abstractmethods abc abstractmethod", NULL);
+    toks ts = analyze("www.devuan.org news");
+    cr_assert_eq(ts.n, 5);
+    for (size_t i = 0; i < 4; i++) cr_expect_eq(ts.v[i].pos, 0, "token %zu", i);
+    cr_expect_eq(ts.v[2].start, 4);
+    cr_expect_eq(ts.v[2].end, 10);
+    cr_expect_eq(ts.v[4].pos, 1);
+    toks_free(&ts);
+    /* Query mode keeps the whole word: a query for "U.S." means "U.S.", not "u" or "s". */
+    kz_analyzer *q = new_analyzer(1, 0);
+    ts = analyze_with(q, "the U.S. army", strlen("the U.S. army"));
+    cr_assert_eq(ts.n, 3);
+    cr_expect_str_eq(ts.v[1].term, "u.s");
+    toks_free(&ts);
+    kz_analyzer_free(q);
     /* Tokens with inner punctuation or digits are not stemmed: Porter2 would make "u.s" "u.". */
     expect_terms("COVID19s 3Ds", "covid19s 3ds", NULL);
 }
