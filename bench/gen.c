@@ -1,7 +1,7 @@
 /* gen.c - `kzbench gen`: a deterministic collection and query set for the bench target, made on
  * the spot so the suite needs no download.
  *
- * The collection is JSON Lines, one passage a line, in the format of /work/shared/bench's
+ * The collection is JSON Lines, one passage a line, in the format of ../shared/bench's
  * make-corpus ({"id","lang","title","text"}). English-like passages draw words from a synthetic
  * vocabulary (syllable words, shorter for frequent ranks) with Zipf-Mandelbrot frequencies,
  * sprinkled with capitalised names; Chinese-like passages draw real words from jieba's dict.txt

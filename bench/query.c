@@ -1,7 +1,7 @@
 /* query.c - `kzbench query`: run a query file (category<TAB>query) against an index and report
  * QPS and latency percentiles per category, in the peers' table and JSON line formats.
  *
- * Method (the peers' in /work/shared/bench/peers, so figures compare): one warm-up pass over all
+ * Method (the peers' in ../shared/bench/peers, so figures compare): one warm-up pass over all
  * queries, then `repeat` measured passes; each query's latency is the monotonic time around
  * kz_search plus reading every hit (id and score) and freeing the results. kz_search does the
  * whole job a user gets — parsing, planning, top-k evaluation, and the hits' documents, text and
