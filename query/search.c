@@ -92,12 +92,16 @@ static uint32_t segment_of(const kz_index *ix, uint64_t passage)
     return lo;
 }
 
-/* Keeps the first passage of each document, best first. */
+/* Keeps the first passage of each document, best first. Documents are identified by
+ * (segment, ordinal) and remembered in an open-addressing set at most half full, so grouping
+ * costs O(n) whatever k is. */
 static int first_per_doc(const kz_index *ix, const kz_topk_entry *in, size_t n, kz_topk_entry *out,
                          size_t *nout)
 {
-    uint64_t *seen = malloc((n + 1) * sizeof *seen);
-    if (seen == NULL) return KZ_ENOMEM_FAIL();
+    size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    uint64_t *set = calloc(cap, sizeof *set); /* key + 1; 0 = empty */
+    if (set == NULL) return KZ_ENOMEM_FAIL();
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t s = segment_of(ix, in[i].passage);
@@ -105,18 +109,18 @@ static int first_per_doc(const kz_index *ix, const kz_topk_entry *in, size_t n, 
         int rc = kz_segment_passage_doc(ix->segs[s].seg,
                                         (uint32_t)(in[i].passage - ix->segs[s].base), &doc);
         if (rc < 0) {
-            free(seen);
+            free(set);
             return rc;
         }
-        uint64_t key = ((uint64_t)s << 32) | doc;
-        int dup = 0;
-        for (size_t j = 0; j < k && !dup; j++) dup = seen[j] == key;
-        if (dup) continue;
-        seen[k] = key;
+        uint64_t key = (((uint64_t)s << 32) | doc) + 1;
+        size_t h = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 20) & (cap - 1);
+        while (set[h] != 0 && set[h] != key) h = (h + 1) & (cap - 1);
+        if (set[h] == key) continue;
+        set[h] = key;
         out[k++] = in[i];
     }
     *nout = k;
-    free(seen);
+    free(set);
     return KZ_OK;
 }
 
