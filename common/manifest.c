@@ -46,7 +46,9 @@ int kz_manifest_decode(kz_manifest *m, const uint8_t *p, size_t len)
     if (XXH3_64bits(p, len - 8) != kz_load_u64le(p + len - 8))
         return kz_fail(KZ_ECORRUPT, "MANIFEST checksum mismatch");
     if (kz_load_u32le(p + 8) != KZ_FORMAT_VERSION)
-        return kz_fail(KZ_ECORRUPT, "MANIFEST has format version %u; this kzsearch reads %u",
+        return kz_fail(KZ_ECORRUPT,
+                       "MANIFEST has format version %u; this kzsearch reads version %u: remove the "
+                       "index directory and index again",
                        kz_load_u32le(p + 8), KZ_FORMAT_VERSION);
     uint32_t n = kz_load_u32le(p + 12);
     if (n > MAX_SEGMENTS || len != HEADER_BYTES + (size_t)n * ENTRY_BYTES + 8)

@@ -30,7 +30,9 @@ static int read_table(kz_segment *seg)
     if (n < KZ_SEG_HEADER_BYTES + KZ_SEG_FOOTER_BYTES) return corrupt(seg, "file too short");
     if (memcmp(m, KZ_SEG_MAGIC, 8) != 0) return corrupt(seg, "not a kzsearch segment file");
     if (kz_load_u32le(m + 8) != KZ_FORMAT_VERSION)
-        return kz_fail(KZ_ECORRUPT, "segment %s has format version %u; this kzsearch reads %u",
+        return kz_fail(KZ_ECORRUPT,
+                       "segment %s has format version %u; this kzsearch reads version %u: remove "
+                       "the index directory and index again",
                        seg->path, kz_load_u32le(m + 8), KZ_FORMAT_VERSION);
     uint32_t count = kz_load_u32le(m + 12);
     if (kz_load_u64le(m + 16) != seg->id) return corrupt(seg, "segment id does not match");

@@ -12,7 +12,8 @@
 
 #include <stdint.h>
 
-#define KZ_FORMAT_VERSION 1
+/* 2: documents as compressed records + passage starts + sources (version 1 had one table). */
+#define KZ_FORMAT_VERSION 2
 
 #define KZ_SEG_MAGIC        "KZSEGMT1" /* 8 bytes, at offset 0 */
 #define KZ_SEG_FOOTER_MAGIC "KZSEGEND" /* 8 bytes, the file's last */
