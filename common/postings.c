@@ -393,16 +393,27 @@ int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
             return rc;
         }
     }
-    /* ids[n-1] >= target now. The next posting is the common answer (intersections move in
-     * small steps); otherwise count the ids below target: branch-free over the padded block,
-     * vectorised, and over sorted ids the count is the index of the first id >= target (a
-     * binary search spends more on mispredicted branches than this on 128 compares). */
+    /* ids[n-1] >= target now, and ids[i] < target unless a block was just decoded. Gallop
+     * from i (steps 1, 2, 4, ...) to bracket the first id >= target, then halve the bracket:
+     * intersections mostly move a few postings, which this finds in a few compares, and a long
+     * jump inside the block still costs only O(log 128). */
     uint32_t lo = c->i;
-    if (c->ids[lo] < target && c->ids[lo + 1] >= target) {
-        lo++;
-    } else if (c->ids[lo] < target) {
-        lo = 0;
-        for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) lo += c->ids[k] < target;
+    if (c->ids[lo] < target) {
+        uint32_t last = c->n - 1, step = 1, hi = lo + 1;
+        while (hi < last && c->ids[hi] < target) {
+            lo = hi;
+            step *= 2;
+            hi = lo + step < last ? lo + step : last;
+        }
+        /* ids[lo] < target <= ids[hi] */
+        while (hi - lo > 1) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (c->ids[mid] < target)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        lo = hi;
     }
     c->i = lo;
     c->doc = c->ids[lo];
