@@ -11,6 +11,7 @@
  * integers. Each is written once for a generic width and instantiated for every constant width
  * 0..32 through a switch, so that the compiler can unroll the loop and fold the shifts. */
 #include "bitpack.h"
+#include "bitpack_impl.h"
 
 #include "buf.h"
 #include "error.h"
@@ -26,19 +27,6 @@
 #define KZ_INLINE static inline
 #define KZ_UNROLL
 #endif
-
-/* One implementation of the three block kernels. bitpack_simd.c provides the SIMD ones. */
-struct kz_codec {
-    const char *name;
-    void (*pack)(const uint32_t *in, unsigned bits, uint8_t *out);
-    void (*unpack)(const uint8_t *in, unsigned bits, uint32_t *out);
-    void (*unpack_delta)(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out);
-};
-
-/* Defined in bitpack_simd.c: the best SIMD codec this CPU runs, or the one named, or NULL
- * (non-x86 builds, a CPU without the instructions, an unknown name). */
-const struct kz_codec *kz_codec_simd_best(void);
-const struct kz_codec *kz_codec_simd_find(const char *name);
 
 unsigned kz_bits_needed(const uint32_t *v, size_t n)
 {

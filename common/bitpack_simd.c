@@ -8,19 +8,10 @@
  * written for a generic width and instantiated for the 33 constant widths so that the compiler
  * unrolls the 32 rows and turns every shift into an immediate. */
 #include "bitpack.h"
+#include "bitpack_impl.h"
 
 #include <stddef.h>
 #include <string.h>
-
-struct kz_codec {
-    const char *name;
-    void (*pack)(const uint32_t *in, unsigned bits, uint8_t *out);
-    void (*unpack)(const uint8_t *in, unsigned bits, uint32_t *out);
-    void (*unpack_delta)(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out);
-};
-
-const struct kz_codec *kz_codec_simd_best(void);
-const struct kz_codec *kz_codec_simd_find(const char *name);
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
