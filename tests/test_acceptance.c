@@ -22,9 +22,7 @@ static kz_index *g_ix;
 
 static void setup(void)
 {
-    g_dir = kzt_tempdir();
-    const char *paths[] = {kzt_seeds_dir()};
-    kzc_build(g_dir, paths, 1, NULL);
+    g_dir = kzc_build_seeds(NULL);
     g_ix = kzc_open(g_dir);
 }
 

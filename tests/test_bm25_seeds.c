@@ -284,14 +284,6 @@ static void check_query(kz_index *ix, const ref_collection *col, const char *que
     free(ref);
 }
 
-static char *seeds_index(const kz_writer_options *opts)
-{
-    char *dir = kzt_tempdir();
-    const char *paths[] = {kzt_seeds_dir()};
-    kzc_build(dir, paths, 1, opts);
-    return dir;
-}
-
 static const struct {
     const char *query;
     int and_mode;
@@ -324,7 +316,7 @@ static void check_all(kz_index *ix, double k1, double b)
 
 Test(bm25_seeds, scores_equal_the_formula_from_raw_counts)
 {
-    char *dir = seeds_index(NULL);
+    char *dir = kzc_build_seeds(NULL);
     kz_index *ix = kzc_open(dir);
     check_all(ix, -1, -1);
     kz_index_close(ix);
@@ -333,7 +325,7 @@ Test(bm25_seeds, scores_equal_the_formula_from_raw_counts)
 
 Test(bm25_seeds, other_k1_and_b_are_applied)
 {
-    char *dir = seeds_index(NULL);
+    char *dir = kzc_build_seeds(NULL);
     kz_index *ix = kzc_open(dir);
     check_all(ix, 2.0, 0.3);
     check_all(ix, 0.6, 1.0);
@@ -343,10 +335,8 @@ Test(bm25_seeds, other_k1_and_b_are_applied)
 
 Test(bm25_seeds, several_segments_keep_collection_wide_statistics)
 {
-    kz_writer_options o = KZ_WRITER_OPTIONS_INIT;
-    o.memory_budget = 4096;
-    o.no_merge = 1;
-    char *dir = seeds_index(&o);
+    kz_writer_options o = kzc_many_segments();
+    char *dir = kzc_build_seeds(&o);
     kz_index *ix = kzc_open(dir);
     cr_assert_gt(kzc_segments(ix), 2, "the small budget should give several segments");
     check_all(ix, -1, -1);
@@ -427,7 +417,7 @@ static size_t chunks_of(const char *text, char **out, size_t max)
 
 Test(bm25_seeds, random_words_and_phrases_from_the_text_score_as_the_formula)
 {
-    char *dir = seeds_index(NULL);
+    char *dir = kzc_build_seeds(NULL);
     kz_index *ix = kzc_open(dir);
     ref_collection col = load(ix);
     size_t np;

@@ -162,17 +162,11 @@ static void free_expected(char **e)
     free(e);
 }
 
+/* The seed articles indexed in one segment, or in many small ones. */
 static char *seeds_index(int many_segments)
 {
-    char *dir = kzt_tempdir();
-    const char *paths[] = {kzt_seeds_dir()};
-    kz_writer_options o = KZ_WRITER_OPTIONS_INIT;
-    if (many_segments) {
-        o.memory_budget = 4096;
-        o.no_merge = 1;
-    }
-    kzc_build(dir, paths, 1, &o);
-    return dir;
+    kz_writer_options many = kzc_many_segments();
+    return kzc_build_seeds(many_segments ? &many : NULL);
 }
 
 Test(concurrency, threads_sharing_an_index_get_the_serial_results)

@@ -293,17 +293,11 @@ static void random_queries(kz_index *ix, uint64_t seed, size_t nqueries, const c
     vocab_free(&voc);
 }
 
+/* The seed articles indexed in one segment, or in many small ones. */
 static char *build_seeds(int many_segments)
 {
-    char *dir = kzt_tempdir();
-    const char *paths[] = {kzt_seeds_dir()};
-    kz_writer_options o = KZ_WRITER_OPTIONS_INIT;
-    if (many_segments) {
-        o.memory_budget = 4096;
-        o.no_merge = 1;
-    }
-    kzc_build(dir, paths, 1, &o);
-    return dir;
+    kz_writer_options many = kzc_many_segments();
+    return kzc_build_seeds(many_segments ? &many : NULL);
 }
 
 Test(pruning, pruned_equals_exhaustive_on_the_seeds)

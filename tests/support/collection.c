@@ -6,6 +6,7 @@
  * reads stored text, not postings, so counts made from it are independent of the posting
  * lists under test. */
 #include "collection.h"
+#include "support.h"
 
 #include "index_internal.h"
 #include "segment.h"
@@ -28,6 +29,22 @@ void kzc_build(const char *dir, const char *const *paths, size_t npaths,
     rc = kz_writer_commit(w);
     cr_assert_eq(rc, KZ_OK, "kz_writer_commit: %s", kz_errmsg());
     kz_writer_close(w);
+}
+
+char *kzc_build_seeds(const kz_writer_options *opts)
+{
+    char *dir = kzt_tempdir();
+    const char *paths[] = {kzt_seeds_dir()};
+    kzc_build(dir, paths, 1, opts);
+    return dir;
+}
+
+kz_writer_options kzc_many_segments(void)
+{
+    kz_writer_options o = KZ_WRITER_OPTIONS_INIT;
+    o.memory_budget = 4096;
+    o.no_merge = 1;
+    return o;
 }
 
 kz_index *kzc_open(const char *dir)

@@ -17,6 +17,13 @@
 void kzc_build(const char *dir, const char *const *paths, size_t npaths,
                const kz_writer_options *opts);
 
+/* A new temporary directory holding an index of the seed articles built with opts (NULL:
+ * defaults); the caller removes it with kzt_rmtree. */
+char *kzc_build_seeds(const kz_writer_options *opts);
+
+/* Writer options that make many small segments and never merge them: a 4 KiB buffer. */
+kz_writer_options kzc_many_segments(void);
+
 /* Opens dir as an index (asserts success). */
 kz_index *kzc_open(const char *dir);
 
