@@ -102,8 +102,7 @@ void kz_store_writer_free(kz_store_writer *w)
 size_t kz_store_writer_memory(const kz_store_writer *w)
 {
     if (w == NULL) return 0;
-    return w->lens.cap + w->raw.cap + w->chunk.cap + w->stage.cap + w->chunks.cap +
-           w->blocks.cap;
+    return w->lens.cap + w->raw.cap + w->chunk.cap + w->stage.cap + w->chunks.cap + w->blocks.cap;
 }
 
 static int compress_frame(ZSTD_CCtx *cctx, kz_buf *out, const uint8_t *src, size_t len)
@@ -153,8 +152,7 @@ int kz_store_writer_add(kz_store_writer *w, const void *record, size_t len)
         return kz_fail(KZ_EINVAL, "a store holds at most %u records; index in smaller segments",
                        UINT32_MAX - 1);
     if (len > UINT32_MAX / 2)
-        return kz_fail(KZ_EINVAL, "a stored record of %zu bytes is too large (at most 2 GiB)",
-                       len);
+        return kz_fail(KZ_EINVAL, "a stored record of %zu bytes is too large (at most 2 GiB)", len);
     if (w->lens.len + w->raw.len > 0 && w->lens.len + w->raw.len + len > w->block_bytes)
         KZ_TRY(close_block(w));
     KZ_TRY(kz_buf_append_varint(&w->lens, len));
@@ -238,8 +236,8 @@ static int train(const kz_store_writer *w, kz_buf *dict)
     if (rc == KZ_OK) rc = walk_chunks(w, take_samples, &sc);
     if (rc == KZ_OK) rc = kz_buf_reserve(dict, dict_cap);
     if (rc == KZ_OK) {
-        size_t n = ZDICT_trainFromBuffer(dict->data, dict_cap, sc.samples.data, sc.sizes,
-                                         sc.nsamples);
+        size_t n =
+            ZDICT_trainFromBuffer(dict->data, dict_cap, sc.samples.data, sc.sizes, sc.nsamples);
         dict->len = ZDICT_isError(n) ? 0 : n; /* too few or too uniform samples: no dictionary */
     }
     free(sc.sizes);
@@ -443,8 +441,7 @@ static int decode_block(const kz_store *s, const uint8_t *src, size_t src_len, u
     ZSTD_DCtx *dctx = cached ? cached : ZSTD_createDCtx();
     if (dctx == NULL) return KZ_ENOMEM_FAIL();
     /* A NULL ddict decompresses without a dictionary. */
-    size_t n =
-        ZSTD_decompress_usingDDict(dctx, out->data, (size_t)raw_len, src, src_len, s->ddict);
+    size_t n = ZSTD_decompress_usingDDict(dctx, out->data, (size_t)raw_len, src, src_len, s->ddict);
     if (dctx != cached) ZSTD_freeDCtx(dctx);
     if (ZSTD_isError(n) || n != raw_len) return corrupt("block does not decompress");
     out->len = n;
