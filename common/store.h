@@ -10,10 +10,11 @@
  * the block size is the cost of the fetch. With 4 KiB blocks and no dictionary (store format 1)
  * the two fetches cost 57,000 + 37,000 instructions a hit, 55% of a search with hits. A record
  * alone compresses badly (a passage store 40% larger), but a dictionary trained on the store's
- * own records (zstd's documented use case: many small, similar inputs) brings back what small
- * blocks lose: 1 KiB passage blocks at level 6 keep the store at 52.6 MB, as before, and
- * 512-byte document blocks cost 3 MB more than before; a hit's fetches now cost 20,600 + 6,100
- * instructions, and an `and2` search with hits 43% fewer (figures: docs/format/store.md).
+ * own records (zstd's documented use case: many small, similar inputs) brings back most of what
+ * small blocks lose: with 768-byte passage blocks the store is 54.0 MB instead of 52.7, with
+ * 512-byte document blocks the document records 7.6 MB instead of 4.4; a hit's fetches cost
+ * 13,100 + 5,900 instructions, and an `and2` search with hits 48% fewer (figures, and the cost
+ * in indexing time: docs/format/store.md).
  * Readers accept blocks of any size.
  *
  * The reader treats the bytes as untrusted and is safe to use from many threads at once (it
