@@ -10,10 +10,10 @@
  * (first record id, byte offset); the last one is a sentinel (nrecords, start of the index), so
  * block b holds the ids [first[b], first[b+1]) and spans the bytes [off[b], off[b+1]).
  *
- * The writer keeps the uncompressed content of every block until kz_store_writer_finish, which
- * trains the dictionary on blocks sampled evenly across the whole store (a collection is often
- * in order of source, so the first blocks would describe only the first source) and then
- * compresses every block with it.
+ * The writer keeps the content of every block (staged, see KZ_ST_CHUNK) until
+ * kz_store_writer_finish, which trains the dictionary on blocks sampled evenly across the whole
+ * store (a collection is often in order of source, so the first blocks would describe only the
+ * first source) and then compresses every block with it.
  *
  * The reader shares nothing mutable between calls, so kz_store_get may run in many threads at
  * once: the dictionary is loaded once at open into a ZSTD_DDict, which zstd documents as
@@ -166,8 +166,8 @@ int kz_store_writer_add(kz_store_writer *w, const void *record, size_t len)
     return KZ_OK;
 }
 
-/* Walks the closed chunks in order: decompresses chunk c into content and calls fn with the
- * blocks it holds, [*block, *block + k), advancing *block. */
+/* Walks the closed chunks in order: decompresses each and calls fn with its content and the
+ * blocks it holds, [block, block + k), which lie back to back in the content. */
 typedef int (*chunk_fn)(void *ctx, const kz_store_writer *w, const uint8_t *content, size_t block,
                         size_t k);
 
