@@ -25,6 +25,7 @@
 #include "error.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zdict.h>
@@ -54,6 +55,8 @@
  * final compression of the passages' 768-byte blocks at level 6). */
 #define KZ_ST_CHUNK       (64u * 1024)
 #define KZ_ST_STAGE_LEVEL 1
+/* The final compression uses a second thread from this many chunks (1 MiB of records) on. */
+#define KZ_ST_THREAD_CHUNKS 16u
 
 struct kz_store_writer {
     kz_buf lens;   /* varint lengths of the records of the open block */
@@ -166,19 +169,43 @@ int kz_store_writer_add(kz_store_writer *w, const void *record, size_t len)
     return KZ_OK;
 }
 
-/* Walks the closed chunks in order: decompresses each and calls fn with its content and the
- * blocks it holds, [block, block + k), which lie back to back in the content. */
+/* A run of closed chunks: [c0, c1), whose first block is block0 and whose first frame starts
+ * at start0 in stage. */
+typedef struct chunk_range {
+    size_t c0, c1, block0;
+    uint64_t start0;
+} chunk_range;
+
+static chunk_range all_chunks(const kz_store_writer *w)
+{
+    return (chunk_range){0, w->chunks.len / 16, 0, 0};
+}
+
+/* Splits the closed chunks in two runs of about the same size: [0, half) and [half, n). */
+static void halves(const kz_store_writer *w, chunk_range *a, chunk_range *b)
+{
+    size_t n = w->chunks.len / 16, half = n / 2, block = 0;
+    uint64_t bytes = 0, content = 0;
+    for (size_t c = 0; c < half; c++) content += kz_load_u64le(w->chunks.data + 16 * c + 8);
+    while (bytes < content && block < w->blocks.len / 8)
+        bytes += kz_load_u32le(w->blocks.data + 8 * block++ + 4);
+    *a = (chunk_range){0, half, 0, 0};
+    *b = (chunk_range){half, n, block, half ? kz_load_u64le(w->chunks.data + 16 * (half - 1)) : 0};
+}
+
+/* Walks the chunks of r in order: decompresses each and calls fn with its content and the blocks
+ * it holds, [block, block + k), which lie back to back in the content. */
 typedef int (*chunk_fn)(void *ctx, const kz_store_writer *w, const uint8_t *content, size_t block,
                         size_t k);
 
-static int walk_chunks(const kz_store_writer *w, chunk_fn fn, void *ctx)
+static int walk_chunks(const kz_store_writer *w, chunk_range r, chunk_fn fn, void *ctx)
 {
     kz_buf content = KZ_BUF_INIT;
     ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    size_t nchunks = w->chunks.len / 16, nblocks = w->blocks.len / 8, block = 0;
-    uint64_t start = 0;
+    size_t nblocks = w->blocks.len / 8, block = r.block0;
+    uint64_t start = r.start0;
     int rc = dctx ? KZ_OK : KZ_ENOMEM_FAIL();
-    for (size_t c = 0; c < nchunks && rc == KZ_OK; c++) {
+    for (size_t c = r.c0; c < r.c1 && rc == KZ_OK; c++) {
         uint64_t end = kz_load_u64le(w->chunks.data + 16 * c);
         size_t raw = (size_t)kz_load_u64le(w->chunks.data + 16 * c + 8);
         kz_buf_clear(&content);
@@ -237,7 +264,7 @@ static int train(const kz_store_writer *w, kz_buf *dict)
     sample_ctx sc = {total > want ? (size_t)(total / want) : 1, KZ_BUF_INIT, NULL, 0};
     sc.sizes = malloc((nblocks / sc.step + 1) * sizeof *sc.sizes);
     int rc = sc.sizes ? KZ_OK : KZ_ENOMEM_FAIL();
-    if (rc == KZ_OK) rc = walk_chunks(w, take_samples, &sc);
+    if (rc == KZ_OK) rc = walk_chunks(w, all_chunks(w), take_samples, &sc);
     if (rc == KZ_OK) rc = kz_buf_reserve(dict, dict_cap);
     if (rc == KZ_OK) {
         size_t n =
@@ -249,24 +276,66 @@ static int train(const kz_store_writer *w, kz_buf *dict)
     return rc;
 }
 
-typedef struct compress_ctx {
+/* One thread's share of the final compression: the blocks of its chunks become frames appended
+ * to *out, with index entries (u32 first record, u64 offset from base in *out) in index. */
+typedef struct compress_job {
+    const kz_store_writer *w;
+    const ZSTD_CDict *cdict; /* NULL: no dictionary */
+    chunk_range range;
     ZSTD_CCtx *cctx;
-    kz_buf *out, *index;
-    size_t base; /* where the store begins in out */
-} compress_ctx;
+    kz_buf *out;
+    size_t base;
+    kz_buf own, index; /* own: the frames, when out does not point elsewhere */
+    int rc;
+    char msg[256]; /* the error message, which is thread-local, for the caller's thread */
+} compress_job;
 
-/* Compresses blocks into frames, appending index entries (u32 first, u64 offset in the store). */
 static int compress_blocks(void *ctx, const kz_store_writer *w, const uint8_t *content,
                            size_t block, size_t k)
 {
-    compress_ctx *cc = ctx;
+    compress_job *j = ctx;
     for (size_t i = 0; i < k; i++) {
         const uint8_t *e = w->blocks.data + 8 * (block + i);
         size_t len = kz_load_u32le(e + 4);
-        KZ_TRY(kz_buf_append_u32le(cc->index, kz_load_u32le(e)));
-        KZ_TRY(kz_buf_append_u64le(cc->index, cc->out->len - cc->base));
-        KZ_TRY(compress_frame(cc->cctx, cc->out, content, len));
+        KZ_TRY(kz_buf_append_u32le(&j->index, kz_load_u32le(e)));
+        KZ_TRY(kz_buf_append_u64le(&j->index, j->out->len - j->base));
+        KZ_TRY(compress_frame(j->cctx, j->out, content, len));
         content += len;
+    }
+    return KZ_OK;
+}
+
+static void *run_job(void *arg)
+{
+    compress_job *j = arg;
+    int rc = KZ_OK;
+    j->cctx = ZSTD_createCCtx();
+    if (j->cctx == NULL) {
+        rc = KZ_ENOMEM_FAIL();
+        goto done;
+    }
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(j->cctx, ZSTD_c_checksumFlag, 1)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(j->cctx, ZSTD_c_dictIDFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(j->cctx, ZSTD_c_compressionLevel, j->w->p.level)) ||
+        (j->cdict && ZSTD_isError(ZSTD_CCtx_refCDict(j->cctx, j->cdict)))) {
+        rc = kz_fail(KZ_ERROR, "stored records: zstd refused the compression parameters");
+        goto done;
+    }
+    rc = walk_chunks(j->w, j->range, compress_blocks, j);
+done:
+    ZSTD_freeCCtx(j->cctx);
+    j->cctx = NULL;
+    j->rc = rc;
+    if (rc < 0) snprintf(j->msg, sizeof j->msg, "%s", kz_errmsg());
+    return NULL;
+}
+
+/* Appends the index entries of job j, whose offsets count from `at` in the store, to index. */
+static int append_entries(const compress_job *j, uint64_t at, kz_buf *index)
+{
+    for (size_t e = 0; e < j->index.len; e += 12) {
+        KZ_TRY(kz_buf_append_u32le(index, kz_load_u32le(j->index.data + e)));
+        KZ_TRY(kz_buf_append_u64le(index, at + kz_load_u64le(j->index.data + e + 4)));
     }
     return KZ_OK;
 }
@@ -280,24 +349,17 @@ int kz_store_writer_finish(kz_store_writer *w, kz_buf *out)
     size_t nblocks = w->blocks.len / 8;
     kz_buf dict = KZ_BUF_INIT, index = KZ_BUF_INIT;
     ZSTD_CDict *cdict = NULL;
-    compress_ctx cc = {w->cctx, out, &index, out->len};
-    int rc = KZ_OK;
+    compress_job jobs[2] = {{0}};
+    size_t base = out->len;
+    int rc = KZ_OK, started = 0;
     KZ_CHECK(train(w, &dict));
-    ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_and_parameters);
-    if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_dictIDFlag, 0)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->p.level))) {
-        rc = kz_fail(KZ_ERROR, "stored records: zstd refused the compression parameters");
-        goto done;
-    }
     if (dict.len > 0) {
         cdict = ZSTD_createCDict(dict.data, dict.len, w->p.level);
-        if (cdict == NULL || ZSTD_isError(ZSTD_CCtx_refCDict(w->cctx, cdict))) {
+        if (cdict == NULL) {
             rc = KZ_ENOMEM_FAIL();
             goto done;
         }
     }
-    KZ_CHECK(kz_buf_reserve(out, KZ_ST_HEADER + dict.len + w->stage.len));
     KZ_CHECK(kz_buf_append_u32le(out, KZ_ST_MAGIC));
     KZ_CHECK(kz_buf_append_u32le(out, KZ_ST_VERSION));
     KZ_CHECK(kz_buf_append_u64le(out, w->nrecords));
@@ -305,14 +367,38 @@ int kz_store_writer_finish(kz_store_writer *w, kz_buf *out)
     KZ_CHECK(kz_buf_append_u64le(out, 0)); /* index_off, set below */
     KZ_CHECK(kz_buf_append_u64le(out, dict.len));
     KZ_CHECK(kz_buf_append(out, dict.data, dict.len));
-    KZ_CHECK(walk_chunks(w, compress_blocks, &cc));
-    uint64_t index_off = out->len - cc.base;
-    kz_store_u64le(out->data + cc.base + 24, index_off);
+    /* Two threads compress a half each, the first straight into out: this runs at commit, when
+     * the indexing threads are idle, and it is the largest part of writing a segment (a CDict is
+     * read-only and shareable). Small stores are not worth a thread. */
+    jobs[0] = (compress_job){.w = w, .cdict = cdict, .out = out, .base = base};
+    jobs[1] = (compress_job){.w = w, .cdict = cdict, .out = &jobs[1].own, .base = 0};
+    halves(w, &jobs[0].range, &jobs[1].range);
+    pthread_t helper;
+    started = w->chunks.len / 16 >= KZ_ST_THREAD_CHUNKS &&
+              pthread_create(&helper, NULL, run_job, &jobs[1]) == 0;
+    run_job(&jobs[0]);
+    if (started)
+        pthread_join(helper, NULL);
+    else
+        run_job(&jobs[1]);
+    for (int i = 0; i < 2; i++)
+        if (jobs[i].rc < 0) {
+            rc = kz_fail(jobs[i].rc, "%s", jobs[i].msg);
+            goto done;
+        }
+    KZ_CHECK(append_entries(&jobs[0], 0, &index));
+    KZ_CHECK(append_entries(&jobs[1], out->len - base, &index));
+    KZ_CHECK(kz_buf_append(out, jobs[1].own.data, jobs[1].own.len));
+    uint64_t index_off = out->len - base;
+    kz_store_u64le(out->data + base + 24, index_off);
     KZ_CHECK(kz_buf_append(out, index.data, index.len));
     KZ_CHECK(kz_buf_append_u32le(out, (uint32_t)w->nrecords));
     KZ_CHECK(kz_buf_append_u64le(out, index_off));
 done:
-    ZSTD_CCtx_refCDict(w->cctx, NULL);
+    for (int i = 0; i < 2; i++) {
+        kz_buf_free(&jobs[i].own);
+        kz_buf_free(&jobs[i].index);
+    }
     ZSTD_freeCDict(cdict);
     kz_buf_free(&dict);
     kz_buf_free(&index);
