@@ -76,7 +76,7 @@ kz_algo_fn kz_algo_choose(const kz_plan_segment *p, int algorithm, uint32_t k)
        clause, block bounds seldom beat the threshold and the plain walk is cheapest; with two,
        MaxScore; with three or more, BlockMax-WAND. */
     (void)k;
-    if (p->nshould == 1) return kz_algo_exhaustive;
+    if (p->nshould == 1) return kz_algo_conjunction; /* the one clause is required */
     if (p->nshould == 2) return kz_algo_maxscore;
     return kz_algo_bmw;
 }

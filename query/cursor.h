@@ -47,6 +47,10 @@ typedef struct kz_cursor_ops {
     /* Sets *ok to whether the candidate doc (!= KZ_DOC_END) really matches; NULL when every
      * candidate does. */
     int (*confirm)(kz_cursor *c, int *ok);
+    /* Two-phase cursors may have it: a bound on score at the current candidate, before it is
+     * confirmed and cheaper than confirming (a phrase's from its terms' frequencies there).
+     * NULL: max_score is the bound. */
+    double (*candidate_max)(kz_cursor *c);
 } kz_cursor_ops;
 
 struct kz_cursor {
@@ -82,6 +86,11 @@ static inline int kz_cursor_confirm(kz_cursor *c, int *ok)
         return KZ_OK;
     }
     return c->ops->confirm(c, ok);
+}
+/* A bound on score at the current candidate (doc != KZ_DOC_END), confirmed or not. */
+static inline double kz_cursor_candidate_max(kz_cursor *c)
+{
+    return c->ops->candidate_max ? c->ops->candidate_max(c) : c->max_score;
 }
 /* Non-zero when the cursor's candidates need confirming. */
 static inline int kz_cursor_two_phase(const kz_cursor *c)

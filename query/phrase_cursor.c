@@ -137,8 +137,21 @@ static int phrase_shallow(kz_cursor *c, uint32_t target)
     return KZ_OK;
 }
 
-static const kz_cursor_ops phrase_ops = {phrase_next, phrase_advance, phrase_score, phrase_shallow,
-                                         phrase_confirm};
+/* Before positions are read: the phrase occurs at most min(tf_i) times in this passage, whose
+ * length is known, so the score is at most that of min(tf_i) occurrences. Conjunctions use it
+ * to skip the position check of a passage that could not enter the top k anyway. */
+static double phrase_candidate_max(kz_cursor *c)
+{
+    phrase_cursor *p = (phrase_cursor *)c;
+    uint32_t tf = UINT32_MAX;
+    if (p->checked_doc == c->doc) tf = c->tf; /* confirmed: the exact score */
+    for (size_t i = 0; i < p->n; i++)
+        if (p->terms[i]->tf < tf) tf = p->terms[i]->tf;
+    return kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[c->doc]);
+}
+
+static const kz_cursor_ops phrase_ops = {phrase_next,    phrase_advance, phrase_score,
+                                         phrase_shallow, phrase_confirm, phrase_candidate_max};
 
 int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
                          const uint32_t *doc_len, uint32_t ndocs, kz_cursor **terms,
