@@ -16,10 +16,12 @@
  *
  * Cursor invariants: the decoded block holds ids[0..n) strictly increasing, each above the
  * previous block's last id and above any id the cursor returned before, and (with a skip table)
- * ending exactly at the block's skip entry; every tf is between 1 and the block's max_tf, which is
- * at most list_max_tf. Blocks that break these are reported as KZ_ECORRUPT, so callers (WAND,
- * merges) can rely on ids that only grow and on block maxima that really bound. shallow >= block;
- * the block-max fields describe block `shallow` (KZ_DOC_END / 0 once past the last block). */
+ * ending exactly at the block's skip entry; ids[n..KZ_BLOCK_LEN] are KZ_DOC_END. Its frequencies
+ * are decoded only when first asked for (freq_block == block then), each between 1 and the
+ * block's max_tf, which is at most list_max_tf. Blocks that break these are reported as
+ * KZ_ECORRUPT, so callers (WAND, merges) can rely on ids that only grow and on block maxima that
+ * really bound. shallow >= block; the block-max fields describe block `shallow` (KZ_DOC_END / 0
+ * once past the last block). */
 #include "postings.h"
 
 #include "error.h"
@@ -224,8 +226,8 @@ static void show_block_max(kz_postings_cursor *c, uint32_t b, const struct skip 
     c->block_min_len = s->min_len;
 }
 
-/* Decodes block b. Its ids must exceed `floor` (the previous block's last id, or an id already
- * returned), so the cursor's ids only grow even over damaged skip entries. */
+/* Decodes the ids of block b. Its ids must exceed `floor` (the previous block's last id, or an
+ * id already returned), so the cursor's ids only grow even over damaged skip entries. */
 static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
 {
     struct skip s, prev = {0, 0, 0, 0, 0};
@@ -239,7 +241,7 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
         return kz_fail(KZ_ECORRUPT, "postings: block %u exceeds its list (offset %u > length %zu)",
                        b, s.doc_off, avail);
     const uint8_t *p = c->payload + s.doc_off;
-    uint32_t n;
+    uint32_t n, bad;
     if (b < c->nfull) {
         n = KZ_BLOCK_LEN;
         if (avail - s.doc_off < 2 || p[0] > 32 || p[1] > 32 ||
@@ -249,41 +251,36 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
                            "(offset %u, length %zu)",
                            b, s.doc_off, avail);
         kz_bitunpack128_delta(p + 2, p[0], prev.last, c->ids);
-        kz_bitunpack128(p + 2 + KZ_PACKED_BYTES(p[0]), p[1], c->freqs);
+        c->freq_bits = p[1];
+        c->freq_at = p + 2 + KZ_PACKED_BYTES(p[0]);
+        /* Strictly increasing, the last below KZ_DOC_END (the sentinel ids[KZ_BLOCK_LEN]): a
+         * branch-free pass over a constant 128 pairs, which the compiler vectorises. */
+        bad = 0;
+        for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) bad |= c->ids[k + 1] <= c->ids[k];
     } else {
         n = c->df - KZ_BLOCK_LEN * c->nfull;
-        const uint8_t *q;
-        KZ_TRY(kz_vbyte_decode(p, c->doc_end, n, c->ids, &q));
-        KZ_TRY(kz_vbyte_decode(q, c->doc_end, n, c->freqs, NULL));
+        KZ_TRY(kz_vbyte_decode(p, c->doc_end, n, c->ids, &c->freq_at));
+        c->freq_bits = UINT32_MAX; /* variable-byte */
         uint64_t acc = prev.last;
         for (uint32_t k = 0; k < n; k++) {
             acc += c->ids[k];
             c->ids[k] = acc >= KZ_DOC_END ? KZ_DOC_END : (uint32_t)acc;
         }
-    }
-    /* A partial block is padded to KZ_BLOCK_LEN (ids KZ_DOC_END, frequencies 0, 1 after the
-     * increment below) so that these loops and advance's count run a constant 128 times, which
-     * the compiler vectorises; nothing reads the padding as postings. */
-    for (uint32_t k = n; k < KZ_BLOCK_LEN; k++) c->ids[k] = KZ_DOC_END, c->freqs[k] = 0;
-    /* one pass, one branch: ids strictly increasing, tf-1 below the block maximum */
-    uint32_t bad =
-        c->ids[0] < floor || c->ids[n - 1] == KZ_DOC_END || (c->skips && c->ids[n - 1] != s.last);
-    if (n == KZ_BLOCK_LEN)
-        for (uint32_t k = 1; k < KZ_BLOCK_LEN; k++) bad |= c->ids[k] <= c->ids[k - 1];
-    else
+        /* padded so that advance's search may read up to ids[KZ_BLOCK_LEN - 1] */
+        for (uint32_t k = n; k < KZ_BLOCK_LEN; k++) c->ids[k] = KZ_DOC_END;
+        bad = c->ids[n - 1] == KZ_DOC_END;
         for (uint32_t k = 1; k < n; k++) bad |= c->ids[k] <= c->ids[k - 1];
-    for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) bad |= c->freqs[k] >= s.max_tf;
+    }
+    bad |= c->ids[0] < floor || (c->skips && c->ids[n - 1] != s.last);
     if (bad)
-        return kz_fail(KZ_ECORRUPT,
-                       "postings: block %u of %u decodes to ids out of order or frequencies "
-                       "above its maximum %u",
-                       b, c->nblocks, s.max_tf);
-    for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) c->freqs[k] += 1;
+        return kz_fail(KZ_ECORRUPT, "postings: block %u of %u decodes to ids out of order", b,
+                       c->nblocks);
+    c->freq_max = s.max_tf;
+    c->freq_block = UINT32_MAX;
     c->block = b;
     c->n = n;
     c->i = 0;
     c->doc = c->ids[0];
-    c->tf = c->freqs[0];
     if (c->shallow <= b) {
         if (!c->skips) s.last = c->ids[n - 1];
         show_block_max(c, b, &s);
@@ -291,10 +288,30 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
     return KZ_OK;
 }
 
+int kz_postings_load_freqs(kz_postings_cursor *c)
+{
+    if (c->doc == KZ_DOC_END)
+        return kz_fail(KZ_EINVAL, "postings: frequency asked of an exhausted cursor");
+    if (c->freq_bits == UINT32_MAX)
+        KZ_TRY(kz_vbyte_decode(c->freq_at, c->doc_end, c->n, c->freqs, NULL));
+    else
+        kz_bitunpack128(c->freq_at, c->freq_bits, c->freqs); /* bounds checked when decoded */
+    /* Stored minus one, below the block's maximum: one branch-free pass over a constant 128
+     * (a partial block's unused slots are zeroed first). */
+    for (uint32_t k = c->n; k < KZ_BLOCK_LEN; k++) c->freqs[k] = 0;
+    uint32_t bad = 0;
+    for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) bad |= c->freqs[k] >= c->freq_max;
+    if (bad)
+        return kz_fail(KZ_ECORRUPT, "postings: block %u of %u has frequencies above its maximum %u",
+                       c->block, c->nblocks, c->freq_max);
+    for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) c->freqs[k] += 1;
+    c->freq_block = c->block;
+    return KZ_OK;
+}
+
 static void exhaust(kz_postings_cursor *c)
 {
     c->doc = KZ_DOC_END;
-    c->tf = 0;
     c->i = c->n;
     struct skip none = {0, 0, 0, 0, 0};
     show_block_max(c, c->nblocks, &none);
@@ -330,6 +347,8 @@ int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, 
     memset(c, 0, offsetof(kz_postings_cursor, ids));
     c->doc = KZ_DOC_END;
     c->pos_block = UINT32_MAX;
+    c->freq_block = UINT32_MAX;
+    c->ids[KZ_BLOCK_LEN] = KZ_DOC_END;
     if (df == 0) return kz_fail(KZ_ECORRUPT, "postings: list of 0 postings (df 0)");
     if (!doc || doc_len == 0) return kz_fail(KZ_ECORRUPT, "postings: empty doc data for a list");
     const uint8_t *p = doc, *end = doc + doc_len;
@@ -366,7 +385,6 @@ int kz_postings_next(kz_postings_cursor *c)
     if (c->doc == KZ_DOC_END) return KZ_OK;
     if (++c->i < c->n) {
         c->doc = c->ids[c->i];
-        c->tf = c->freqs[c->i];
         return KZ_OK;
     }
     if (c->block + 1 >= c->nblocks) {
@@ -417,7 +435,6 @@ int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
     }
     c->i = lo;
     c->doc = c->ids[lo];
-    c->tf = c->freqs[lo];
     return KZ_OK;
 }
 
@@ -491,6 +508,8 @@ int kz_postings_positions(kz_postings_cursor *c, uint32_t *out)
         return kz_fail(KZ_ECORRUPT, "postings: the list %s",
                        c->has_pos ? "was opened without its position stream"
                                   : "was written without positions");
+    uint32_t tf;
+    KZ_TRY(kz_postings_freq(c, &tf));
     if (c->pos_block != c->block) {
         uint64_t total = 0;
         for (uint32_t k = 0; k < c->n; k++) total += c->freqs[k];
@@ -518,12 +537,12 @@ int kz_postings_positions(kz_postings_cursor *c, uint32_t *out)
     uint64_t v = c->pos_value;
     uint32_t done = 0, len = 0;
     uint64_t last = 0;
-    while (done < c->tf) {
+    while (done < tf) {
         KZ_TRY(load_chunk(c, v / KZ_BLOCK_LEN, &len));
         if (v % KZ_BLOCK_LEN >= len) /* cannot happen while freqs sum to total; never loop */
             return kz_fail(KZ_ECORRUPT, "postings: positions of block %u are inconsistent",
                            c->block);
-        for (uint32_t k = (uint32_t)(v % KZ_BLOCK_LEN); k < len && done < c->tf; k++, v++) {
+        for (uint32_t k = (uint32_t)(v % KZ_BLOCK_LEN); k < len && done < tf; k++, v++) {
             uint64_t p = done == 0 ? c->pos_buf[k] : last + c->pos_buf[k];
             if ((done > 0 && c->pos_buf[k] == 0) || p > UINT32_MAX)
                 return kz_fail(KZ_ECORRUPT,

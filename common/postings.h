@@ -18,6 +18,7 @@
 
 #include "bitpack.h"
 #include "buf.h"
+#include "kzsearch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +43,6 @@ int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, c
  * private. A cursor is a plain value: it allocates nothing and needs no free. */
 typedef struct kz_postings_cursor {
     uint32_t doc; /* read: current passage id, or KZ_DOC_END when exhausted */
-    uint32_t tf;  /* read: frequency in the current passage */
     uint32_t df;  /* read: postings in the list */
 
     /* read, after kz_postings_shallow_advance: the block that may hold the target */
@@ -63,7 +63,12 @@ typedef struct kz_postings_cursor {
     uint32_t shallow;                  /* index of the block shallow_advance points at */
     uint32_t i, n;                     /* position in the decoded block and its length */
     uint32_t has_pos;                  /* the list was written with positions */
-    uint32_t ids[KZ_BLOCK_LEN];
+    /* frequencies of the decoded block, decoded on first use (see kz_postings_freq) */
+    uint32_t freq_block;            /* block whose frequencies are in freqs[] (UINT32_MAX: none) */
+    uint32_t freq_bits;             /* their bit width in a full block */
+    uint32_t freq_max;              /* the block's max_tf, which every frequency must respect */
+    const uint8_t *freq_at;         /* their encoded bytes */
+    uint32_t ids[KZ_BLOCK_LEN + 1]; /* ids[KZ_BLOCK_LEN] is always KZ_DOC_END: a sentinel */
     uint32_t freqs[KZ_BLOCK_LEN];
     /* positions of the decoded block, read lazily and only forwards */
     uint32_t pos_block;   /* block whose position layout is loaded (UINT32_MAX: none) */
@@ -85,6 +90,22 @@ typedef struct kz_postings_cursor {
 int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, const uint8_t *pos,
                      size_t pos_len, uint32_t df);
 
+/* Decodes the decoded block's frequencies; what kz_postings_freq calls the first time. */
+int kz_postings_load_freqs(kz_postings_cursor *c);
+
+/* The frequency of the term in the current passage (doc != KZ_DOC_END) into *tf. Frequencies
+ * are decoded a block at a time, on first use: an intersection moves a list through many
+ * postings whose frequency it never needs. KZ_OK, KZ_ECORRUPT, or KZ_EINVAL when exhausted. */
+static inline int kz_postings_freq(kz_postings_cursor *c, uint32_t *tf)
+{
+    if (c->freq_block != c->block || c->doc == KZ_DOC_END) {
+        int rc = kz_postings_load_freqs(c);
+        if (rc < 0) return rc;
+    }
+    *tf = c->freqs[c->i];
+    return KZ_OK;
+}
+
 /* Moves to the next posting (doc becomes KZ_DOC_END after the last). KZ_OK or KZ_ECORRUPT. */
 int kz_postings_next(kz_postings_cursor *c);
 
@@ -96,7 +117,8 @@ int kz_postings_advance(kz_postings_cursor *c, uint32_t target);
  * moving the cursor. target must be >= the current doc. KZ_OK or KZ_ECORRUPT. */
 int kz_postings_shallow_advance(kz_postings_cursor *c, uint32_t target);
 
-/* Decodes the tf positions of the current posting into out (room for c->tf values), increasing.
+/* Decodes the positions of the current posting into out (room for its frequency's worth of
+ * values, kz_postings_freq), increasing.
  * KZ_OK, or KZ_ECORRUPT (also when the list was opened without positions). */
 int kz_postings_positions(kz_postings_cursor *c, uint32_t *out);
 

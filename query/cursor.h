@@ -56,7 +56,8 @@ typedef struct kz_cursor_ops {
 struct kz_cursor {
     const kz_cursor_ops *ops;
     uint32_t doc;        /* current passage, or KZ_DOC_END */
-    uint32_t tf;         /* occurrences in the (confirmed) passage (term, phrase); 0 otherwise */
+    uint32_t tf;         /* occurrences in the passage: a phrase's once confirmed, a term's once
+                            scored or asked (kz_term_cursor_tf); 0 otherwise */
     double max_score;    /* bound on score over the whole cursor */
     double block_max;    /* after shallow_advance: bound on score over [target, block_last] */
     uint32_t block_last; /* after shallow_advance: last passage the block bound covers */
@@ -129,6 +130,9 @@ int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, do
 
 /* Non-zero when c was made by kz_term_cursor_new. */
 int kz_term_cursor_is(const kz_cursor *c);
+
+/* The frequency of the term in the term cursor's current passage, into *tf and c->tf. */
+int kz_term_cursor_tf(kz_cursor *c, uint32_t *tf);
 
 /* The term cursor's underlying postings cursor (for phrases and highlighting). */
 kz_postings_cursor *kz_term_cursor_postings(kz_cursor *c);

@@ -34,6 +34,8 @@ typedef struct phrase_cursor {
 static int load_positions(phrase_cursor *p, size_t i)
 {
     kz_cursor *t = p->terms[i];
+    uint32_t tf;
+    KZ_TRY(kz_term_cursor_tf(t, &tf));
     if (t->tf > KZ_PHRASE_MAX_TF)
         return kz_fail(KZ_ECORRUPT, "posting of passage %u claims %u occurrences", t->doc, t->tf);
     if (t->tf > p->cap[i]) {
@@ -145,8 +147,11 @@ static double phrase_candidate_max(kz_cursor *c)
     phrase_cursor *p = (phrase_cursor *)c;
     uint32_t tf = UINT32_MAX;
     if (p->checked_doc == c->doc) tf = c->tf; /* confirmed: the exact score */
-    for (size_t i = 0; i < p->n; i++)
-        if (p->terms[i]->tf < tf) tf = p->terms[i]->tf;
+    for (size_t i = 0; i < p->n && tf > 0; i++) {
+        uint32_t t;
+        if (kz_term_cursor_tf(p->terms[i], &t) < 0) return c->max_score; /* confirm reports it */
+        if (t < tf) tf = t;
+    }
     return kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[c->doc]);
 }
 

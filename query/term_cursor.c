@@ -1,7 +1,9 @@
 /* term_cursor.c - the cursor over one term's postings in a segment, scored with BM25.
  *
  * Invariants: base.doc mirrors pc.doc and is either KZ_DOC_END or < ndocs (a larger id is
- * reported as damage, so doc_len[doc] is always in bounds); base.tf mirrors pc.tf. Bounds come
+ * reported as damage, so doc_len[doc] is always in bounds); base.tf is the frequency at doc once
+ * scored or asked for through kz_term_cursor_tf (decoding frequencies is left until a passage
+ * needs them: an intersection moves over many it never scores). Bounds come
  * from the skip data (largest tf, shortest passage per block and per list) through
  * kz_bm25_upper, so they hold for any k1 and b; a posting that breaks the list bounds it
  * advertised is damage too, caught when scored. */
@@ -26,7 +28,7 @@ static int sync(term_cursor *t)
                        t->pc.doc, t->ndocs);
     }
     t->base.doc = t->pc.doc;
-    t->base.tf = t->pc.tf;
+    t->base.tf = 0;
     return KZ_OK;
 }
 
@@ -46,9 +48,18 @@ static int term_advance(kz_cursor *c, uint32_t target)
     return sync(t);
 }
 
+int kz_term_cursor_tf(kz_cursor *c, uint32_t *tf)
+{
+    term_cursor *t = (term_cursor *)c;
+    KZ_TRY(kz_postings_freq(&t->pc, &c->tf));
+    *tf = c->tf;
+    return KZ_OK;
+}
+
 static int term_score(kz_cursor *c, double *out)
 {
     term_cursor *t = (term_cursor *)c;
+    KZ_TRY(kz_postings_freq(&t->pc, &c->tf));
     uint32_t dl = t->doc_len[c->doc];
     if (c->tf == 0 || c->tf > t->pc.list_max_tf || dl < t->pc.list_min_len)
         return kz_fail(KZ_ECORRUPT,
