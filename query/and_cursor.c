@@ -126,9 +126,14 @@ static double and_candidate_max(kz_cursor *c)
     return s;
 }
 
-static const kz_cursor_ops and_ops = {and_next, and_advance, and_score, and_shallow, NULL, NULL};
-static const kz_cursor_ops and_ops_two_phase = {and_next,    and_advance, and_score,
-                                                and_shallow, and_confirm, and_candidate_max};
+static const kz_cursor_ops and_ops = {
+    .next = and_next, .advance = and_advance, .score = and_score, .shallow_advance = and_shallow};
+static const kz_cursor_ops and_ops_two_phase = {.next = and_next,
+                                                .advance = and_advance,
+                                                .score = and_score,
+                                                .shallow_advance = and_shallow,
+                                                .confirm = and_confirm,
+                                                .candidate_max = and_candidate_max};
 
 int kz_and_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, size_t n)
 {

@@ -51,6 +51,10 @@ typedef struct kz_cursor_ops {
      * confirmed and cheaper than confirming (a phrase's from its terms' frequencies there).
      * NULL: max_score is the bound. */
     double (*candidate_max)(kz_cursor *c);
+    /* May be NULL. Tells the cursor that passages where its score would be below min_score
+     * cannot be used (Lucene's setMinCompetitiveScore): it may then skip them as candidates,
+     * never one whose score could reach min_score. min_score only grows. */
+    void (*set_min_score)(kz_cursor *c, double min_score);
 } kz_cursor_ops;
 
 struct kz_cursor {
@@ -92,6 +96,10 @@ static inline int kz_cursor_confirm(kz_cursor *c, int *ok)
 static inline double kz_cursor_candidate_max(kz_cursor *c)
 {
     return c->ops->candidate_max ? c->ops->candidate_max(c) : c->max_score;
+}
+static inline void kz_cursor_set_min_score(kz_cursor *c, double min_score)
+{
+    if (c->ops->set_min_score) c->ops->set_min_score(c, min_score);
 }
 /* Non-zero when the cursor's candidates need confirming. */
 static inline int kz_cursor_two_phase(const kz_cursor *c)

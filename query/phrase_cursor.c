@@ -12,6 +12,8 @@
 
 #include "error.h"
 
+#include <math.h>
+
 /* Occurrences of one term in one passage beyond this are damage: passages are paragraphs, and
  * even a 64-million-token passage would already need 256 MiB of positions. */
 #define KZ_PHRASE_MAX_TF (1u << 26)
@@ -29,6 +31,7 @@ typedef struct phrase_cursor {
     double weight;
     const uint32_t *doc_len;
     uint32_t checked_doc; /* candidate whose positions were checked (KZ_DOC_END: none) */
+    double min_score;     /* passages scoring below it are not wanted (-INFINITY: all are) */
 } phrase_cursor;
 
 static int load_positions(phrase_cursor *p, size_t i)
@@ -78,12 +81,41 @@ static int count_matches(phrase_cursor *p, uint32_t *count)
     return KZ_OK;
 }
 
-/* Moves to the first passage >= target holding every term: the next candidate. */
+/* Moves to the first passage >= target holding every term: the next candidate. Once a
+ * minimum score is set, a passage of the rarest term whose frequency there bounds the phrase
+ * below it is passed over before the other terms' lists move at all: the phrase occurs at most
+ * that often, and on common-word phrases most passages hold each word once. */
 static int seek(phrase_cursor *p, uint32_t target)
 {
     p->base.tf = 0;
     p->checked_doc = KZ_DOC_END;
-    return kz_leapfrog(&p->base.doc, p->order, p->n, target);
+    if (p->min_score == -INFINITY) return kz_leapfrog(&p->base.doc, p->order, p->n, target);
+    kz_cursor *lead = p->order[0];
+    for (;;) {
+        KZ_TRY(kz_cursor_advance(lead, target));
+        uint32_t cand = lead->doc, tf;
+        if (cand == KZ_DOC_END) break;
+        KZ_TRY(kz_term_cursor_tf(lead, &tf));
+        if (kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[cand]) < p->min_score) {
+            target = cand + 1;
+            continue;
+        }
+        size_t i = 1;
+        for (; i < p->n; i++) {
+            KZ_TRY(kz_cursor_advance(p->order[i], cand));
+            if (p->order[i]->doc != cand) break;
+        }
+        if (i == p->n) break;
+        target = p->order[i]->doc;
+    }
+    p->base.doc = lead->doc;
+    return KZ_OK;
+}
+
+static void phrase_set_min_score(kz_cursor *c, double min_score)
+{
+    phrase_cursor *p = (phrase_cursor *)c;
+    if (min_score > p->min_score) p->min_score = min_score;
 }
 
 static int phrase_confirm(kz_cursor *c, int *ok)
@@ -155,8 +187,13 @@ static double phrase_candidate_max(kz_cursor *c)
     return kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[c->doc]);
 }
 
-static const kz_cursor_ops phrase_ops = {phrase_next,    phrase_advance, phrase_score,
-                                         phrase_shallow, phrase_confirm, phrase_candidate_max};
+static const kz_cursor_ops phrase_ops = {.next = phrase_next,
+                                         .advance = phrase_advance,
+                                         .score = phrase_score,
+                                         .shallow_advance = phrase_shallow,
+                                         .confirm = phrase_confirm,
+                                         .candidate_max = phrase_candidate_max,
+                                         .set_min_score = phrase_set_min_score};
 
 int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
                          const uint32_t *doc_len, uint32_t ndocs, kz_cursor **terms,
@@ -195,6 +232,7 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     p->bm25 = bm25;
     p->weight = weight;
     p->doc_len = doc_len;
+    p->min_score = -INFINITY;
     p->base.ops = &phrase_ops;
     /* It proposes at most min(df) passages, but each costs a walk of every term's list and a
      * position check: rated at the sum of the dfs, a conjunction lets rarer plain terms lead

@@ -86,8 +86,10 @@ static int term_shallow(kz_cursor *c, uint32_t target)
     return KZ_OK;
 }
 
-static const kz_cursor_ops term_ops = {term_next,    term_advance, term_score,
-                                       term_shallow, NULL,         NULL};
+static const kz_cursor_ops term_ops = {.next = term_next,
+                                       .advance = term_advance,
+                                       .score = term_score,
+                                       .shallow_advance = term_shallow};
 
 int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
                        const uint32_t *doc_len, uint32_t ndocs, const uint8_t *doc,

@@ -127,15 +127,26 @@ static double mock_candidate_max(kz_cursor *c)
     return m->l->scores[m->i];
 }
 
-static const kz_cursor_ops mock_ops = {mock_next,    mock_advance, mock_score,
-                                       mock_shallow, NULL,         NULL};
-static const kz_cursor_ops mock_noblock_ops = {
-    mock_next, mock_advance, mock_score, kz_cursor_shallow_none, NULL, NULL};
+static const kz_cursor_ops mock_ops = {.next = mock_next,
+                                       .advance = mock_advance,
+                                       .score = mock_score,
+                                       .shallow_advance = mock_shallow};
+static const kz_cursor_ops mock_noblock_ops = {.next = mock_next,
+                                               .advance = mock_advance,
+                                               .score = mock_score,
+                                               .shallow_advance = kz_cursor_shallow_none};
 /* with blocks, a candidate bound too; without, the list bound is the candidate bound */
-static const kz_cursor_ops mock_2p_ops = {mock_next,    mock_advance, mock_score,
-                                          mock_shallow, mock_confirm, mock_candidate_max};
-static const kz_cursor_ops mock_2p_noblock_ops = {
-    mock_next, mock_advance, mock_score, kz_cursor_shallow_none, mock_confirm, NULL};
+static const kz_cursor_ops mock_2p_ops = {.next = mock_next,
+                                          .advance = mock_advance,
+                                          .score = mock_score,
+                                          .shallow_advance = mock_shallow,
+                                          .confirm = mock_confirm,
+                                          .candidate_max = mock_candidate_max};
+static const kz_cursor_ops mock_2p_noblock_ops = {.next = mock_next,
+                                                  .advance = mock_advance,
+                                                  .score = mock_score,
+                                                  .shallow_advance = kz_cursor_shallow_none,
+                                                  .confirm = mock_confirm};
 
 static kz_cursor *mock_new(kz_arena *a, const list *l, uint32_t blk, int blocks)
 {
