@@ -396,7 +396,7 @@ int kz_postings_next(kz_postings_cursor *c)
     return rc;
 }
 
-int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
+int kz_postings_advance_far(kz_postings_cursor *c, uint32_t target)
 {
     if (target <= c->doc) return KZ_OK; /* also when exhausted */
     if (target > c->ids[c->n - 1]) {
@@ -436,6 +436,32 @@ int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
     c->i = lo;
     c->doc = c->ids[lo];
     return KZ_OK;
+}
+
+int kz_postings_leapfrog(kz_postings_cursor *const *cs, size_t n, uint32_t target, uint32_t limit,
+                         uint32_t *doc, int *found)
+{
+    kz_postings_cursor *lead = cs[0];
+    *found = 0;
+    for (;;) {
+        KZ_TRY(kz_postings_advance(lead, target));
+        uint32_t cand = lead->doc;
+        if (cand == KZ_DOC_END || cand > limit) {
+            *doc = cand;
+            return KZ_OK;
+        }
+        size_t i = 1;
+        for (; i < n; i++) {
+            KZ_TRY(kz_postings_advance(cs[i], cand));
+            if (cs[i]->doc != cand) break;
+        }
+        if (i == n) {
+            *doc = cand;
+            *found = 1;
+            return KZ_OK;
+        }
+        target = cs[i]->doc; /* KZ_DOC_END exhausts the lead next round */
+    }
 }
 
 int kz_postings_shallow_advance(kz_postings_cursor *c, uint32_t target)

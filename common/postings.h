@@ -109,9 +109,36 @@ static inline int kz_postings_freq(kz_postings_cursor *c, uint32_t *tf)
 /* Moves to the next posting (doc becomes KZ_DOC_END after the last). KZ_OK or KZ_ECORRUPT. */
 int kz_postings_next(kz_postings_cursor *c);
 
+/* kz_postings_advance's general case: a gallop within the block, or skipping to another. */
+int kz_postings_advance_far(kz_postings_cursor *c, uint32_t target);
+
 /* Moves to the first posting with id >= target, skipping whole blocks through the skip data.
- * Never moves backwards. KZ_OK or KZ_ECORRUPT. */
-int kz_postings_advance(kz_postings_cursor *c, uint32_t target);
+ * Never moves backwards. KZ_OK or KZ_ECORRUPT. Inline for the commonest case of an
+ * intersection of dense lists: the target is the next posting or before it. */
+static inline int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
+{
+    if (target <= c->doc) return KZ_OK; /* also when exhausted */
+    /* doc < target <= ids[n-1] means i < n-1: ids[i + 1..n) are postings of the block; a few
+     * steps forward are cheaper than a gallop */
+    if (target <= c->ids[c->n - 1]) {
+        for (uint32_t i = c->i + 1, stop = i + 4; i < stop; i++)
+            if (c->ids[i] >= target) {
+                c->i = i;
+                c->doc = c->ids[i];
+                return KZ_OK;
+            }
+    }
+    return kz_postings_advance_far(c, target);
+}
+
+/* Leapfrog intersection of cs[0..n) (n >= 1, cs[0] the shortest list, the others in the order
+ * they should be probed): moves them to the first id >= target that every list holds. If that
+ * id is <= limit, *doc receives it and *found is 1; otherwise the search stops once cs[0] is
+ * past limit (or exhausted), *doc receives cs[0]'s id (> limit, or KZ_DOC_END) and *found is 0,
+ * the others standing at or below it - so a caller can look at block bounds between windows.
+ * KZ_OK or KZ_ECORRUPT. */
+int kz_postings_leapfrog(kz_postings_cursor *const *cs, size_t n, uint32_t target, uint32_t limit,
+                         uint32_t *doc, int *found);
 
 /* Points the block-max fields at the block that would hold target, without decoding it or
  * moving the cursor. target must be >= the current doc. KZ_OK or KZ_ECORRUPT. */

@@ -73,8 +73,17 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
     KZ_CHECK(kz_cursor_order_by_cost(&order, &arena, req, n));
     double should_bound = 0.0;
     for (size_t i = 0; i < nshould; i++) should_bound += p->should[i]->max_score;
-    int two_phase = 0;
-    for (size_t i = 0; i < n; i++) two_phase |= kz_cursor_two_phase(req[i]);
+    int two_phase = 0, all_terms = 1;
+    for (size_t i = 0; i < n; i++) {
+        two_phase |= kz_cursor_two_phase(req[i]);
+        all_terms &= kz_term_cursor_is(req[i]);
+    }
+    /* Plain terms (the commonest conjunction) are intersected on their postings directly. */
+    kz_postings_cursor **lists = NULL;
+    if (all_terms && n > 1) {
+        KZ_CHECK(kz_arena_calloc((void **)&lists, &arena, n, sizeof *lists));
+        for (size_t i = 0; i < n; i++) lists[i] = kz_term_cursor_postings(order[i]);
+    }
     push_min_scores(req, n, should_bound, top); /* the threshold carries over from segments */
 
     uint32_t target = 0, window_last = 0;
@@ -102,20 +111,36 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
             continue;
         }
 
-        int ok; /* the filter is one bit test: before moving any other list */
-        KZ_CHECK(kz_plan_allowed(p, cand, &ok));
-        if (!ok) {
-            target = cand + 1;
-            continue;
-        }
-        size_t i = 1;
-        for (; i < n; i++) {
-            KZ_CHECK(kz_cursor_advance(order[i], cand));
-            if (order[i]->doc != cand) break;
-        }
-        if (i < n) {
-            target = order[i]->doc;
-            continue;
+        int ok;
+        if (lists) { /* intersect within the window; a new window is bounded first */
+            int found;
+            KZ_CHECK(kz_postings_leapfrog(lists, n, cand, window_last, &cand, &found));
+            for (size_t i = 0; i < n; i++) KZ_CHECK(kz_term_cursor_sync(order[i]));
+            if (!found) {
+                if (cand == KZ_DOC_END) break;
+                target = cand;
+                continue;
+            }
+            KZ_CHECK(kz_plan_allowed(p, cand, &ok));
+            if (!ok) {
+                target = cand + 1;
+                continue;
+            }
+        } else { /* the filter is one bit test: before moving any other list */
+            KZ_CHECK(kz_plan_allowed(p, cand, &ok));
+            if (!ok) {
+                target = cand + 1;
+                continue;
+            }
+            size_t i = 1;
+            for (; i < n; i++) {
+                KZ_CHECK(kz_cursor_advance(order[i], cand));
+                if (order[i]->doc != cand) break;
+            }
+            if (i < n) {
+                target = order[i]->doc;
+                continue;
+            }
         }
         target = cand + 1;
 

@@ -142,8 +142,13 @@ int kz_term_cursor_is(const kz_cursor *c);
 /* The frequency of the term in the term cursor's current passage, into *tf and c->tf. */
 int kz_term_cursor_tf(kz_cursor *c, uint32_t *tf);
 
-/* The term cursor's underlying postings cursor (for phrases and highlighting). */
+/* The term cursor's underlying postings cursor (for phrases, intersections and highlighting).
+ * After moving it directly, call kz_term_cursor_sync before using the term cursor again. */
 kz_postings_cursor *kz_term_cursor_postings(kz_cursor *c);
+
+/* Takes the postings cursor's position as the term cursor's (KZ_ECORRUPT for an id beyond the
+ * segment). */
+int kz_term_cursor_sync(kz_cursor *c);
 
 /* A phrase over n >= 1 term cursors (made with positions), term i expected at position
  * p + offsets[i] for some occurrence p of term 0 (offsets[0] == 0, non-decreasing; equal

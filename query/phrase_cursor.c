@@ -22,6 +22,7 @@ typedef struct phrase_cursor {
     kz_cursor base;
     kz_cursor **terms;
     kz_cursor **order;
+    kz_postings_cursor **lists; /* the postings cursors of order[] */
     const uint32_t *offsets;
     uint32_t **pos; /* pos[i]: positions of terms[i] in the current passage */
     uint32_t *cap;  /* room in pos[i] */
@@ -81,35 +82,31 @@ static int count_matches(phrase_cursor *p, uint32_t *count)
     return KZ_OK;
 }
 
-/* Moves to the first passage >= target holding every term: the next candidate. Once a
- * minimum score is set, a passage of the rarest term whose frequency there bounds the phrase
- * below it is passed over before the other terms' lists move at all: the phrase occurs at most
- * that often, and on common-word phrases most passages hold each word once. */
+/* Moves to the first passage >= target holding every term: the next candidate. The lists are
+ * intersected directly (kz_postings_leapfrog), not through the term cursors, as this is most of
+ * a phrase query's work. Once a minimum score is set, a passage where the terms' frequencies
+ * bound the phrase below it is passed over before positions are read: the phrase occurs at
+ * most min(tf) times there, and on common-word phrases most passages hold each word once. */
 static int seek(phrase_cursor *p, uint32_t target)
 {
     p->base.tf = 0;
     p->checked_doc = KZ_DOC_END;
-    if (p->min_score == -INFINITY) return kz_leapfrog(&p->base.doc, p->order, p->n, target);
-    kz_cursor *lead = p->order[0];
     for (;;) {
-        KZ_TRY(kz_cursor_advance(lead, target));
-        uint32_t cand = lead->doc, tf;
-        if (cand == KZ_DOC_END) break;
-        KZ_TRY(kz_term_cursor_tf(lead, &tf));
-        if (kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[cand]) < p->min_score) {
-            target = cand + 1;
-            continue;
+        uint32_t cand;
+        int found;
+        KZ_TRY(kz_postings_leapfrog(p->lists, p->n, target, KZ_DOC_END, &cand, &found));
+        for (size_t i = 0; i < p->n; i++) KZ_TRY(kz_term_cursor_sync(p->order[i]));
+        p->base.doc = found ? cand : KZ_DOC_END;
+        if (!found || p->min_score == -INFINITY) return KZ_OK;
+        uint32_t tf = UINT32_MAX;
+        for (size_t i = 0; i < p->n; i++) {
+            uint32_t t;
+            KZ_TRY(kz_term_cursor_tf(p->order[i], &t));
+            if (t < tf) tf = t;
         }
-        size_t i = 1;
-        for (; i < p->n; i++) {
-            KZ_TRY(kz_cursor_advance(p->order[i], cand));
-            if (p->order[i]->doc != cand) break;
-        }
-        if (i == p->n) break;
-        target = p->order[i]->doc;
+        if (kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[cand]) >= p->min_score) return KZ_OK;
+        target = cand + 1;
     }
-    p->base.doc = lead->doc;
-    return KZ_OK;
 }
 
 static void phrase_set_min_score(kz_cursor *c, double min_score)
@@ -216,6 +213,8 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     uint32_t *offs;
     KZ_TRY(kz_arena_calloc((void **)&offs, arena, n, sizeof *offs));
     KZ_TRY(kz_cursor_order_by_cost(&p->order, arena, terms, n));
+    KZ_TRY(kz_arena_calloc((void **)&p->lists, arena, n, sizeof *p->lists));
+    for (size_t i = 0; i < n; i++) p->lists[i] = kz_term_cursor_postings(p->order[i]);
     uint32_t max_tf = UINT32_MAX, min_len = 0;
     uint64_t cost = 0;
     for (size_t i = 0; i < n; i++) {

@@ -32,6 +32,11 @@ static int sync(term_cursor *t)
     return KZ_OK;
 }
 
+int kz_term_cursor_sync(kz_cursor *c)
+{
+    return sync((term_cursor *)c);
+}
+
 static int term_next(kz_cursor *c)
 {
     term_cursor *t = (term_cursor *)c;
