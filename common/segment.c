@@ -278,7 +278,7 @@ int kz_segment_passage_doc(const kz_segment *seg, uint32_t passage, uint32_t *do
         else
             hi = mid;
     }
-    uint32_t first, n;
+    uint32_t first = 0, n = 0; /* set by kz_segment_doc_range; gcc -O3 cannot tell */
     KZ_TRY(kz_segment_doc_range(seg, lo, &first, &n));
     if (passage < first || passage - first >= n)
         return corrupt(seg, "passage belongs to no document");
