@@ -185,6 +185,17 @@ void kz_bitunpack128_delta(const uint8_t *in, unsigned bits, uint32_t base, uint
     codec()->unpack_delta(in, bits, base, out);
 }
 
+uint32_t kz_bitunpack128_one(const uint8_t *in, unsigned bits, unsigned i)
+{
+    if (bits == 0) return 0;
+    /* value i / 4 of lane i % 4: bit offset off in the lane's words, word w at 16*w + 4*lane */
+    unsigned lane = i % 4, off = (i / 4) * bits, w = off / 32, shift = off % 32;
+    uint64_t v = kz_load_u32le(in + 16 * w + 4 * lane) >> shift;
+    if (shift + bits > 32)
+        v |= (uint64_t)kz_load_u32le(in + 16 * (w + 1) + 4 * lane) << (32 - shift);
+    return (uint32_t)(v & ((1ull << bits) - 1));
+}
+
 const char *kz_codec_impl(void)
 {
     return codec()->name;

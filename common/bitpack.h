@@ -33,6 +33,11 @@ void kz_bitunpack128(const uint8_t *in, unsigned bits, uint32_t *out);
  * out[0] = base + g[0], out[i] = out[i-1] + g[i]. */
 void kz_bitunpack128_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out);
 
+/* Integer i (< 128) of a packed block of width bits, without unpacking the others: what a
+ * reader that needs one value of a block (one frequency) pays, a few instructions instead of a
+ * whole block. */
+uint32_t kz_bitunpack128_one(const uint8_t *in, unsigned bits, unsigned i);
+
 /* Variable-byte: 7 bits a byte, high bit set on all but the last byte of an integer. Writes at
  * most 5*n bytes to out; returns the bytes written. */
 size_t kz_vbyte_encode(const uint32_t *in, size_t n, uint8_t *out);

@@ -277,6 +277,7 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
                        c->nblocks);
     c->freq_max = s.max_tf;
     c->freq_block = UINT32_MAX;
+    c->freq_singles = 0;
     c->block = b;
     c->n = n;
     c->i = 0;
@@ -285,6 +286,26 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
         if (!c->skips) s.last = c->ids[n - 1];
         show_block_max(c, b, &s);
     }
+    return KZ_OK;
+}
+
+/* Past this many single reads in a block, decoding the whole block is cheaper. */
+#define FREQ_SINGLES 8
+
+int kz_postings_freq_slow(kz_postings_cursor *c, uint32_t *tf)
+{
+    if (c->doc != KZ_DOC_END && c->freq_bits != UINT32_MAX && c->freq_singles < FREQ_SINGLES) {
+        c->freq_singles++;
+        uint32_t v = kz_bitunpack128_one(c->freq_at, c->freq_bits, c->i);
+        if (v >= c->freq_max)
+            return kz_fail(KZ_ECORRUPT,
+                           "postings: block %u of %u has a frequency above its maximum %u",
+                           c->block, c->nblocks, c->freq_max);
+        *tf = v + 1;
+        return KZ_OK;
+    }
+    KZ_TRY(kz_postings_load_freqs(c));
+    *tf = c->freqs[c->i];
     return KZ_OK;
 }
 
@@ -534,8 +555,8 @@ int kz_postings_positions(kz_postings_cursor *c, uint32_t *out)
         return kz_fail(KZ_ECORRUPT, "postings: the list %s",
                        c->has_pos ? "was opened without its position stream"
                                   : "was written without positions");
-    uint32_t tf;
-    KZ_TRY(kz_postings_freq(c, &tf));
+    if (c->freq_block != c->block) KZ_TRY(kz_postings_load_freqs(c)); /* the walk needs them */
+    uint32_t tf = c->freqs[c->i];
     if (c->pos_block != c->block) {
         uint64_t total = 0;
         for (uint32_t k = 0; k < c->n; k++) total += c->freqs[k];

@@ -67,6 +67,7 @@ typedef struct kz_postings_cursor {
     uint32_t freq_block;            /* block whose frequencies are in freqs[] (UINT32_MAX: none) */
     uint32_t freq_bits;             /* their bit width in a full block */
     uint32_t freq_max;              /* the block's max_tf, which every frequency must respect */
+    uint32_t freq_singles;          /* frequencies of this block read one by one so far */
     const uint8_t *freq_at;         /* their encoded bytes */
     uint32_t ids[KZ_BLOCK_LEN + 1]; /* ids[KZ_BLOCK_LEN] is always KZ_DOC_END: a sentinel */
     uint32_t freqs[KZ_BLOCK_LEN];
@@ -90,18 +91,19 @@ typedef struct kz_postings_cursor {
 int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, const uint8_t *pos,
                      size_t pos_len, uint32_t df);
 
-/* Decodes the decoded block's frequencies; what kz_postings_freq calls the first time. */
+/* Decodes all the frequencies of the decoded block into freqs[]. */
 int kz_postings_load_freqs(kz_postings_cursor *c);
 
+/* kz_postings_freq when the block's frequencies are not decoded. */
+int kz_postings_freq_slow(kz_postings_cursor *c, uint32_t *tf);
+
 /* The frequency of the term in the current passage (doc != KZ_DOC_END) into *tf. Frequencies
- * are decoded a block at a time, on first use: an intersection moves a list through many
- * postings whose frequency it never needs. KZ_OK, KZ_ECORRUPT, or KZ_EINVAL when exhausted. */
+ * are decoded only when asked for: the first few of a block one by one (an intersection scores
+ * a few postings of each block of a long list), then the whole block. KZ_OK, KZ_ECORRUPT, or
+ * KZ_EINVAL when exhausted. */
 static inline int kz_postings_freq(kz_postings_cursor *c, uint32_t *tf)
 {
-    if (c->freq_block != c->block || c->doc == KZ_DOC_END) {
-        int rc = kz_postings_load_freqs(c);
-        if (rc < 0) return rc;
-    }
+    if (c->freq_block != c->block || c->doc == KZ_DOC_END) return kz_postings_freq_slow(c, tf);
     *tf = c->freqs[c->i];
     return KZ_OK;
 }

@@ -91,6 +91,20 @@ Test(bitpack, every_width_round_trips_and_matches_the_bit_model_in_every_impleme
     cr_assert_geq(tested, 1);
 }
 
+Test(bitpack, one_integer_is_read_from_the_bit_model_at_every_width_and_index)
+{
+    uint32_t in[KZ_BLOCK_LEN];
+    uint8_t model[16 * 32];
+    for (unsigned bits = 0; bits <= 32; bits++)
+        for (int shape = 0; shape < 4; shape++) {
+            fill(in, bits, shape);
+            model_pack(in, bits, model);
+            for (unsigned i = 0; i < KZ_BLOCK_LEN; i++)
+                cr_assert_eq(kz_bitunpack128_one(model, bits, i), in[i], "width %u index %u", bits,
+                             i);
+        }
+}
+
 Test(bitpack, delta_unpacking_is_the_running_sum_in_every_implementation)
 {
     uint32_t gaps[KZ_BLOCK_LEN], out[KZ_BLOCK_LEN];
