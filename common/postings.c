@@ -250,13 +250,18 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
                            "postings: block %u exceeds its list or has a bad bit width "
                            "(offset %u, length %zu)",
                            b, s.doc_off, avail);
-        kz_bitunpack128_delta(p + 2, p[0], prev.last, c->ids);
+        bad = kz_bitunpack128_delta(p + 2, p[0], prev.last, c->ids); /* a gap of 0 */
         c->freq_bits = p[1];
         c->freq_at = p + 2 + KZ_PACKED_BYTES(p[0]);
-        /* Strictly increasing, the last below KZ_DOC_END (the sentinel ids[KZ_BLOCK_LEN]): a
-         * branch-free pass over a constant 128 pairs, which the compiler vectorises. */
-        bad = 0;
-        for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) bad |= c->ids[k + 1] <= c->ids[k];
+        /* Strictly increasing, the last below KZ_DOC_END: with no gap of 0, only a 32-bit
+         * wrap-around could break it, and 128 gaps of at most 25 bits sum below 2^32, so a
+         * wrap leaves the last id at or below the base. Wider gaps get a full pass. */
+        bad |= c->ids[KZ_BLOCK_LEN - 1] <= prev.last || c->ids[KZ_BLOCK_LEN - 1] == KZ_DOC_END;
+        /* The first gap of block 0 is the first id itself, 0 for passage 0: a full pass then. */
+        if (p[0] > 25 || (bad && b == 0)) {
+            bad = c->ids[KZ_BLOCK_LEN - 1] == KZ_DOC_END;
+            for (uint32_t k = 0; k + 1 < KZ_BLOCK_LEN; k++) bad |= c->ids[k + 1] <= c->ids[k];
+        }
     } else {
         n = c->df - KZ_BLOCK_LEN * c->nfull;
         KZ_TRY(kz_vbyte_decode(p, c->doc_end, n, c->ids, &c->freq_at));
