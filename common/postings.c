@@ -1,10 +1,11 @@
 /* postings.c - encoder and cursor for one posting list (doc stream + position stream).
  *
  * Doc stream of a list of df postings (exact layout: docs/format/postings.md):
- *   varint  (list_max_tf << 1) | has_positions
- *   varint  list_min_len
- *   skip table, only when the list has more than one block: one 20-byte entry per block,
- *           u32le last_id, doc_off, pos_off, max_tf, min_len
+ *   varint  has_positions
+ *   impacts the list's (frequency, length) frontier (impacts.h)
+ *   only when the list has more than one block: varint impacts_len, a skip table of one 20-byte
+ *           entry per block, u32le last_id, doc_off, pos_off, max_tf, imp_off, then the blocks'
+ *           impacts (impacts_len bytes; imp_off is a block's offset among them)
  *   blocks: df / 128 full blocks [u8 id_bits][u8 tf_bits][packed id gaps][packed tf-1], then,
  *           if df % 128 != 0, a tail of df % 128 variable-byte id gaps and df % 128 tf-1.
  * Id gaps are taken from the previous block's last id (0 before the first block), so a block
@@ -26,13 +27,14 @@
 
 #include "error.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define SKIP_ENTRY_BYTES 20
 #define NO_CHUNK         UINT64_MAX
 
 struct skip {
-    uint32_t last, doc_off, pos_off, max_tf, min_len;
+    uint32_t last, doc_off, pos_off, max_tf, imp_off;
 };
 
 /* ---------------------------------------------------------------- encoder */
@@ -131,16 +133,38 @@ int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, c
     KZ_TRY(check_input(docs, tfs, positions, n));
 
     const size_t nblocks = (n + KZ_BLOCK_LEN - 1) / KZ_BLOCK_LEN;
-    uint32_t list_max_tf = 0, list_min_len = UINT32_MAX;
-    for (size_t k = 0; k < n; k++) {
-        if (tfs[k] > list_max_tf) list_max_tf = tfs[k];
-        uint32_t len = doc_len ? doc_len[docs[k]] : 0;
-        if (len < list_min_len) list_min_len = len;
+    /* Impacts first: the list's frontier goes in the header, the blocks' before the blocks. */
+    kz_buf imp = KZ_BUF_INIT;
+    uint32_t *imp_off = NULL;
+    kz_impacts list, block;
+    if (nblocks > 1 && (imp_off = malloc(nblocks * sizeof *imp_off)) == NULL) {
+        rc = KZ_ENOMEM_FAIL();
+        goto done;
     }
-    KZ_CHECK(kz_buf_append_varint(doc_out, (uint64_t)list_max_tf << 1 | (positions != NULL)));
-    KZ_CHECK(kz_buf_append_varint(doc_out, list_min_len));
-    size_t skips_at = doc_out->len;
-    if (nblocks > 1) KZ_CHECK(kz_buf_append_zeros(doc_out, SKIP_ENTRY_BYTES * nblocks));
+    for (size_t b = 0; b < nblocks; b++) {
+        size_t first = b * KZ_BLOCK_LEN;
+        size_t count = n - first < KZ_BLOCK_LEN ? n - first : KZ_BLOCK_LEN;
+        uint32_t lens[KZ_BLOCK_LEN];
+        for (size_t k = 0; k < count; k++) lens[k] = doc_len ? doc_len[docs[first + k]] : 0;
+        kz_impacts_build(&block, tfs + first, lens, count);
+        if (b == 0)
+            list = block;
+        else
+            kz_impacts_merge(&list, &block);
+        if (nblocks > 1) {
+            imp_off[b] = (uint32_t)imp.len;
+            KZ_CHECK(kz_impacts_encode(&imp, &block));
+        }
+    }
+    KZ_CHECK(kz_buf_append_varint(doc_out, positions != NULL));
+    KZ_CHECK(kz_impacts_encode(doc_out, &list));
+    size_t skips_at = 0;
+    if (nblocks > 1) {
+        KZ_CHECK(kz_buf_append_varint(doc_out, imp.len));
+        skips_at = doc_out->len;
+        KZ_CHECK(kz_buf_append_zeros(doc_out, SKIP_ENTRY_BYTES * nblocks));
+        KZ_CHECK(kz_buf_append(doc_out, imp.data, imp.len));
+    }
     const size_t payload_at = doc_out->len;
 
     size_t value = 0; /* index in positions[] of the block's first position */
@@ -158,12 +182,10 @@ int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, c
         }
         KZ_CHECK(encode_block(doc_out, docs + first, tfs + first, count, b ? docs[first - 1] : 0));
         if (positions) KZ_CHECK(encode_positions(pos_out, tfs, positions, first, count, value));
-        uint32_t max_tf = 0, min_len = UINT32_MAX;
+        uint32_t max_tf = 0;
         for (size_t k = first; k < first + count; k++) {
             value += tfs[k];
             if (tfs[k] > max_tf) max_tf = tfs[k];
-            uint32_t len = doc_len ? doc_len[docs[k]] : 0;
-            if (len < min_len) min_len = len;
         }
         if (nblocks > 1) {
             uint8_t *e = doc_out->data + skips_at + SKIP_ENTRY_BYTES * b;
@@ -171,12 +193,14 @@ int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, c
             kz_store_u32le(e + 4, (uint32_t)doc_off);
             kz_store_u32le(e + 8, (uint32_t)pos_off);
             kz_store_u32le(e + 12, max_tf);
-            kz_store_u32le(e + 16, min_len);
+            kz_store_u32le(e + 16, imp_off[b]);
         }
     }
     if (doc_bytes) *doc_bytes = doc_out->len - doc_start;
     if (pos_bytes) *pos_bytes = pos_out ? pos_out->len - pos_start : 0;
 done:
+    kz_buf_free(&imp);
+    free(imp_off);
     if (rc < 0) { /* leave both streams as they were */
         doc_out->len = doc_start;
         if (pos_out) pos_out->len = pos_start;
@@ -196,18 +220,18 @@ static uint32_t skip_last(const kz_postings_cursor *c, uint32_t b)
 static int read_skip(const kz_postings_cursor *c, uint32_t b, struct skip *s)
 {
     if (!c->skips) {
-        *s = (struct skip){c->n ? c->ids[c->n - 1] : 0, 0, 0, c->list_max_tf, c->list_min_len};
+        *s = (struct skip){c->n ? c->ids[c->n - 1] : 0, 0, 0, c->list_max_tf, 0};
         return KZ_OK;
     }
     const uint8_t *e = c->skips + (size_t)SKIP_ENTRY_BYTES * b;
     *s = (struct skip){kz_load_u32le(e), kz_load_u32le(e + 4), kz_load_u32le(e + 8),
                        kz_load_u32le(e + 12), kz_load_u32le(e + 16)};
-    if (s->max_tf == 0 || s->max_tf > c->list_max_tf || s->min_len < c->list_min_len ||
+    if (s->max_tf == 0 || s->max_tf > c->list_max_tf || s->imp_off >= c->impacts_len ||
         s->last == KZ_DOC_END)
         return kz_fail(KZ_ECORRUPT,
                        "postings: skip entry of block %u of %u contradicts the list header "
-                       "(max tf %u of %u, min length %u of %u, last id %u)",
-                       b, c->nblocks, s->max_tf, c->list_max_tf, s->min_len, c->list_min_len,
+                       "(max tf %u of %u, impacts at %u of %zu, last id %u)",
+                       b, c->nblocks, s->max_tf, c->list_max_tf, s->imp_off, c->impacts_len,
                        s->last);
     return KZ_OK;
 }
@@ -218,12 +242,38 @@ static void show_block_max(kz_postings_cursor *c, uint32_t b, const struct skip 
     if (b >= c->nblocks) {
         c->block_last_doc = KZ_DOC_END;
         c->block_max_tf = 0;
-        c->block_min_len = c->list_min_len;
         return;
     }
     c->block_last_doc = s->last;
     c->block_max_tf = s->max_tf;
-    c->block_min_len = s->min_len;
+    c->block_imp_off = s->imp_off;
+}
+
+int kz_postings_block_impacts(kz_postings_cursor *c, const kz_impacts **out)
+{
+    static const kz_impacts none = {0, {0}, {0}};
+    if (c->shallow >= c->nblocks) {
+        *out = &none;
+        return KZ_OK;
+    }
+    if (!c->skips) {
+        *out = &c->list_impacts;
+        return KZ_OK;
+    }
+    if (c->impacts_block != c->shallow) {
+        const uint8_t *p = c->impacts + c->block_imp_off;
+        KZ_TRY(kz_impacts_decode(&c->block_impacts, &p, c->impacts + c->impacts_len));
+        const kz_impacts *im = &c->block_impacts;
+        if (im->tf[im->n - 1] != c->block_max_tf || im->len[0] < c->list_min_len)
+            return kz_fail(KZ_ECORRUPT,
+                           "postings: impacts of block %u of %u contradict its skip entry or the "
+                           "list's (max tf %u, not %u; min length %u, below %u)",
+                           c->shallow, c->nblocks, im->tf[im->n - 1], c->block_max_tf, im->len[0],
+                           c->list_min_len);
+        c->impacts_block = c->shallow;
+    }
+    *out = &c->block_impacts;
+    return KZ_OK;
 }
 
 /* Decodes the ids of block b. Its ids must exceed `floor` (the previous block's last id, or an
@@ -373,19 +423,20 @@ int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, 
     memset(c, 0, offsetof(kz_postings_cursor, ids));
     c->doc = KZ_DOC_END;
     c->pos_block = UINT32_MAX;
+    c->impacts_block = UINT32_MAX;
     c->freq_block = UINT32_MAX;
     c->ids[KZ_BLOCK_LEN] = KZ_DOC_END;
     if (df == 0) return kz_fail(KZ_ECORRUPT, "postings: list of 0 postings (df 0)");
     if (!doc || doc_len == 0) return kz_fail(KZ_ECORRUPT, "postings: empty doc data for a list");
     const uint8_t *p = doc, *end = doc + doc_len;
-    uint64_t head, min_len;
-    if (kz_read_varint(&p, end, &head) < 0 || kz_read_varint(&p, end, &min_len) < 0 ||
-        head >> 1 == 0 || head >> 1 > UINT32_MAX || min_len > UINT32_MAX)
+    uint64_t has_pos;
+    if (kz_read_varint(&p, end, &has_pos) < 0 || has_pos > 1 ||
+        kz_impacts_decode(&c->list_impacts, &p, end) < 0)
         return kz_fail(KZ_ECORRUPT, "postings: damaged list header (%zu bytes)", doc_len);
     c->df = df;
-    c->list_max_tf = (uint32_t)(head >> 1);
-    c->has_pos = (uint32_t)(head & 1);
-    c->list_min_len = (uint32_t)min_len;
+    c->list_max_tf = c->list_impacts.tf[c->list_impacts.n - 1];
+    c->has_pos = (uint32_t)has_pos;
+    c->list_min_len = c->list_impacts.len[0];
     c->nblocks = df / KZ_BLOCK_LEN + (df % KZ_BLOCK_LEN != 0);
     c->nfull = df / KZ_BLOCK_LEN;
     c->doc_data = doc;
@@ -393,12 +444,19 @@ int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, 
     c->pos_data = pos;
     c->pos_end = pos ? pos + pos_len : NULL;
     if (c->nblocks > 1) {
-        if ((size_t)(end - p) / SKIP_ENTRY_BYTES < c->nblocks)
+        uint64_t imp_len;
+        if (kz_read_varint(&p, end, &imp_len) < 0 ||
+            (size_t)(end - p) / SKIP_ENTRY_BYTES < c->nblocks ||
+            (size_t)(end - p) - (size_t)SKIP_ENTRY_BYTES * c->nblocks < imp_len)
             return kz_fail(KZ_ECORRUPT,
-                           "postings: skip table of %u blocks exceeds its list (length %zu)",
+                           "postings: skip table and impacts of %u blocks exceed their list "
+                           "(length %zu)",
                            c->nblocks, doc_len);
         c->skips = p;
         p += (size_t)SKIP_ENTRY_BYTES * c->nblocks;
+        c->impacts = p;
+        c->impacts_len = (size_t)imp_len;
+        p += imp_len;
     }
     c->payload = p;
     int rc = decode_block(c, 0, 0);

@@ -7,9 +7,10 @@
  * segment-local passage ids, strictly increasing. Full blocks of KZ_BLOCK_LEN postings are
  * bit-packed (id gaps with delta coding, frequencies minus one); the last partial block is
  * variable-byte. Each block has a skip entry holding its last id, the byte offsets of its doc and
- * position data, its maximum frequency and the smallest passage length among its passages, so
- * that advance(target) skips whole blocks without decoding them, and BM25 upper bounds per block
- * can be computed for any k1 and b. The byte layout is in docs/format/postings.md.
+ * position data and its maximum frequency, so that advance(target) skips whole blocks without
+ * decoding them; the list and each block carry their impacts (impacts.h), from which the exact
+ * BM25 maximum of the list or block is computed for any k1 and b. The byte layout is in
+ * docs/format/postings.md.
  *
  * The cursor trusts nothing: every offset read from the stream is checked against the stream's
  * length, and damage gives KZ_ECORRUPT, never an out-of-bounds read. */
@@ -18,6 +19,7 @@
 
 #include "bitpack.h"
 #include "buf.h"
+#include "impacts.h"
 #include "kzsearch.h"
 
 #include <stddef.h>
@@ -45,24 +47,30 @@ typedef struct kz_postings_cursor {
     uint32_t doc; /* read: current passage id, or KZ_DOC_END when exhausted */
     uint32_t df;  /* read: postings in the list */
 
-    /* read, after kz_postings_shallow_advance: the block that may hold the target */
+    /* read, after kz_postings_shallow_advance: the block that may hold the target (its impacts:
+     * kz_postings_block_impacts) */
     uint32_t block_last_doc; /* last id of that block (KZ_DOC_END past the last block) */
-    uint32_t block_max_tf;   /* largest frequency in that block */
-    uint32_t block_min_len;  /* smallest passage length in that block */
+    uint32_t block_max_tf;   /* largest frequency in that block (0 past the last block) */
     uint32_t list_max_tf;    /* largest frequency in the whole list */
     uint32_t list_min_len;   /* smallest passage length in the whole list */
+    kz_impacts list_impacts; /* the list's (frequency, length) frontier */
 
     /* private */
     const uint8_t *doc_data, *doc_end; /* the list's doc bytes */
     const uint8_t *pos_data, *pos_end; /* the list's position bytes (NULL when not given) */
     const uint8_t *skips;              /* the skip entries; NULL for a one-block list */
     const uint8_t *payload;            /* the first block's doc data */
-    uint32_t nblocks;                  /* blocks, including a final partial one */
-    uint32_t nfull;                    /* bit-packed blocks (all but a partial last one) */
-    uint32_t block;                    /* index of the decoded block */
-    uint32_t shallow;                  /* index of the block shallow_advance points at */
-    uint32_t i, n;                     /* position in the decoded block and its length */
-    uint32_t has_pos;                  /* the list was written with positions */
+    const uint8_t *impacts;            /* the blocks' impacts (with a skip table) */
+    size_t impacts_len;
+    uint32_t block_imp_off; /* offset of block `shallow`'s impacts */
+    uint32_t impacts_block; /* block whose impacts block_impacts holds (or UINT32_MAX) */
+    kz_impacts block_impacts;
+    uint32_t nblocks; /* blocks, including a final partial one */
+    uint32_t nfull;   /* bit-packed blocks (all but a partial last one) */
+    uint32_t block;   /* index of the decoded block */
+    uint32_t shallow; /* read: the block shallow_advance points at (a key for caching its bounds) */
+    uint32_t i, n;    /* position in the decoded block and its length */
+    uint32_t has_pos; /* the list was written with positions */
     /* frequencies of the decoded block, decoded on first use (see kz_postings_freq) */
     uint32_t freq_block;            /* block whose frequencies are in freqs[] (UINT32_MAX: none) */
     uint32_t freq_bits;             /* their bit width in a full block */
@@ -145,6 +153,10 @@ int kz_postings_leapfrog(kz_postings_cursor *const *cs, size_t n, uint32_t targe
 /* Points the block-max fields at the block that would hold target, without decoding it or
  * moving the cursor. target must be >= the current doc. KZ_OK or KZ_ECORRUPT. */
 int kz_postings_shallow_advance(kz_postings_cursor *c, uint32_t target);
+
+/* The impacts of the block the block-max fields describe (decoded on first request; the list's
+ * own for a one-block list; none, n = 0, past the last block). KZ_OK or KZ_ECORRUPT. */
+int kz_postings_block_impacts(kz_postings_cursor *c, const kz_impacts **out);
 
 /* Decodes the positions of the current posting into out (room for its frequency's worth of
  * values, kz_postings_freq), increasing.

@@ -12,8 +12,9 @@
 
 #include <stdint.h>
 
-/* 2: documents as compressed records + passage starts + sources (version 1 had one table). */
-#define KZ_FORMAT_VERSION 2
+/* 3: posting lists carry impacts, (frequency, length) frontiers per list and block (2: documents
+ * as compressed records + passage starts + sources; 1: one document table). */
+#define KZ_FORMAT_VERSION 3
 
 #define KZ_SEG_MAGIC        "KZSEGMT1" /* 8 bytes, at offset 0 */
 #define KZ_SEG_FOOTER_MAGIC "KZSEGEND" /* 8 bytes, the file's last */

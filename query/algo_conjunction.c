@@ -82,7 +82,10 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
     kz_postings_cursor **lists = NULL;
     if (all_terms && n > 1) {
         KZ_CHECK(kz_arena_calloc((void **)&lists, &arena, n, sizeof *lists));
-        for (size_t i = 0; i < n; i++) lists[i] = kz_term_cursor_postings(order[i]);
+        for (size_t i = 0; i < n; i++) {
+            lists[i] = kz_term_cursor_postings(order[i]);
+            kz_term_cursor_set_exact(order[i], 0); /* cheaper bounds pay here (cursor.h) */
+        }
     }
     push_min_scores(req, n, should_bound, top); /* the threshold carries over from segments */
 

@@ -146,7 +146,8 @@ static int phrase_score(kz_cursor *c, double *out)
 }
 
 /* The phrase occurs at most min(tf_i) times in a passage, and the passage is at least as long
- * as the longest of the terms' shortest passages: bound with that pair. */
+ * as the longest of the terms' shortest passages: bound with that pair (the terms' coarse
+ * bounds: kz_term_cursor_set_exact). */
 static int phrase_shallow(kz_cursor *c, uint32_t target)
 {
     phrase_cursor *p = (phrase_cursor *)c;
@@ -155,12 +156,12 @@ static int phrase_shallow(kz_cursor *c, uint32_t target)
         c->block_last = KZ_DOC_END;
         return KZ_OK;
     }
-    uint32_t max_tf = UINT32_MAX, min_len = 0, last = KZ_DOC_END;
+    uint32_t last = KZ_DOC_END, max_tf = UINT32_MAX, min_len = 0;
     for (size_t i = 0; i < p->n; i++) {
         KZ_TRY(kz_cursor_shallow_advance(p->terms[i], target));
         const kz_postings_cursor *pc = kz_term_cursor_postings(p->terms[i]);
         if (pc->block_max_tf < max_tf) max_tf = pc->block_max_tf;
-        if (pc->block_min_len > min_len) min_len = pc->block_min_len;
+        if (pc->list_min_len > min_len) min_len = pc->list_min_len;
         if (pc->block_last_doc < last) last = pc->block_last_doc;
     }
     c->block_max = kz_bm25_upper(p->bm25, p->weight, max_tf, min_len);
@@ -214,7 +215,10 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     KZ_TRY(kz_arena_calloc((void **)&offs, arena, n, sizeof *offs));
     KZ_TRY(kz_cursor_order_by_cost(&p->order, arena, terms, n));
     KZ_TRY(kz_arena_calloc((void **)&p->lists, arena, n, sizeof *p->lists));
-    for (size_t i = 0; i < n; i++) p->lists[i] = kz_term_cursor_postings(p->order[i]);
+    for (size_t i = 0; i < n; i++) {
+        p->lists[i] = kz_term_cursor_postings(p->order[i]);
+        kz_term_cursor_set_exact(p->order[i], 0);
+    }
     uint32_t max_tf = UINT32_MAX, min_len = 0;
     uint64_t cost = 0;
     for (size_t i = 0; i < n; i++) {

@@ -3,10 +3,9 @@
  * Invariants: base.doc mirrors pc.doc and is either KZ_DOC_END or < ndocs (a larger id is
  * reported as damage, so doc_len[doc] is always in bounds); base.tf is the frequency at doc once
  * scored or asked for through kz_term_cursor_tf (decoding frequencies is left until a passage
- * needs them: an intersection moves over many it never scores). Bounds come
- * from the skip data (largest tf, shortest passage per block and per list) through
- * kz_bm25_upper, so they hold for any k1 and b; a posting that breaks the list bounds it
- * advertised is damage too, caught when scored. */
+ * needs them: an intersection moves over many it never scores). Bounds are the exact maxima
+ * over the list's and each block's impacts (impacts.h), so they hold for any k1 and b; a posting
+ * that breaks the list bounds it advertised is damage too, caught when scored. */
 #include "cursor.h"
 
 #include "error.h"
@@ -18,6 +17,11 @@ typedef struct term_cursor {
     double weight;
     const uint32_t *doc_len;
     uint32_t ndocs;
+    /* the largest tf / (tf + norm) over the impacts of block part_block: cached, as conjunctions
+     * ask for the bounds of every list at each window while only one list changed block */
+    uint32_t part_block;
+    double part;
+    int exact; /* block bounds from the impacts (else from the block's max tf alone) */
 } term_cursor;
 
 static int sync(term_cursor *t)
@@ -75,6 +79,19 @@ static int term_score(kz_cursor *c, double *out)
     return KZ_OK;
 }
 
+int kz_term_cursor_block_part(kz_cursor *c, double *part)
+{
+    term_cursor *t = (term_cursor *)c;
+    if (t->part_block != t->pc.shallow) {
+        const kz_impacts *im;
+        KZ_TRY(kz_postings_block_impacts(&t->pc, &im));
+        t->part = kz_bm25_upper_impacts(t->bm25, 1.0, im);
+        t->part_block = t->pc.shallow;
+    }
+    *part = t->part;
+    return KZ_OK;
+}
+
 static int term_shallow(kz_cursor *c, uint32_t target)
 {
     term_cursor *t = (term_cursor *)c;
@@ -87,7 +104,12 @@ static int term_shallow(kz_cursor *c, uint32_t target)
     if (target < c->doc) target = c->doc;
     KZ_TRY(kz_postings_shallow_advance(&t->pc, target));
     c->block_last = t->pc.block_last_doc;
-    c->block_max = kz_bm25_upper(t->bm25, t->weight, t->pc.block_max_tf, t->pc.block_min_len);
+    if (t->exact) {
+        KZ_TRY(kz_term_cursor_block_part(c, &t->part));
+        c->block_max = t->weight * t->part; /* = the maximum of the scores: weight > 0 */
+    } else {
+        c->block_max = kz_bm25_upper(t->bm25, t->weight, t->pc.block_max_tf, t->pc.list_min_len);
+    }
     return KZ_OK;
 }
 
@@ -109,13 +131,20 @@ int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, do
     t->weight = weight;
     t->doc_len = doc_len;
     t->ndocs = ndocs;
+    t->part_block = UINT32_MAX;
+    t->exact = 1;
     t->base.cost = df;
-    t->base.max_score = kz_bm25_upper(bm25, weight, t->pc.list_max_tf, t->pc.list_min_len);
+    t->base.max_score = kz_bm25_upper_impacts(bm25, weight, &t->pc.list_impacts);
     t->base.block_max = t->base.max_score;
     t->base.block_last = KZ_DOC_END;
     KZ_TRY(sync(t));
     *out = &t->base;
     return KZ_OK;
+}
+
+void kz_term_cursor_set_exact(kz_cursor *c, int exact)
+{
+    ((term_cursor *)c)->exact = exact;
 }
 
 int kz_term_cursor_is(const kz_cursor *c)
