@@ -495,28 +495,9 @@ int kz_postings_advance_far(kz_postings_cursor *c, uint32_t target)
             return rc;
         }
     }
-    /* ids[n-1] >= target now, and ids[i] < target unless a block was just decoded. Gallop
-     * from i (steps 1, 2, 4, ...) to bracket the first id >= target, then halve the bracket:
-     * intersections mostly move a few postings, which this finds in a few compares, and a long
-     * jump inside the block still costs only O(log 128). */
-    uint32_t lo = c->i;
-    if (c->ids[lo] < target) {
-        uint32_t last = c->n - 1, step = 1, hi = lo + 1;
-        while (hi < last && c->ids[hi] < target) {
-            lo = hi;
-            step *= 2;
-            hi = lo + step < last ? lo + step : last;
-        }
-        /* ids[lo] < target <= ids[hi] */
-        while (hi - lo > 1) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (c->ids[mid] < target)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        lo = hi;
-    }
+    /* ids[n-1] >= target now (the padding after n is KZ_DOC_END): the first id >= target,
+     * often the first of a block just decoded (a skip to where a block starts) */
+    uint32_t lo = c->ids[0] >= target ? 0 : kz_postings_lower_bound(c->ids, target);
     c->i = lo;
     c->doc = c->ids[lo];
     return KZ_OK;

@@ -125,18 +125,25 @@ int kz_postings_advance_far(kz_postings_cursor *c, uint32_t target);
 /* Moves to the first posting with id >= target, skipping whole blocks through the skip data.
  * Never moves backwards. KZ_OK or KZ_ECORRUPT. Inline for the commonest case of an
  * intersection of dense lists: the target is the next posting or before it. */
+/* The index of the first of the KZ_BLOCK_LEN increasing ids that is >= target, given that the
+ * last is: a binary search whose steps compile to conditional moves, so that an intersection
+ * (whose probes land anywhere) pays no mispredicted branches - they were a third of its time. */
+static inline uint32_t kz_postings_lower_bound(const uint32_t *ids, uint32_t target)
+{
+    uint32_t pos = 0;
+    for (uint32_t step = KZ_BLOCK_LEN / 2; step > 0; step /= 2)
+        pos += step & (0u - (uint32_t)(ids[pos + step - 1] < target)); /* no branch */
+    return pos;
+}
+
 static inline int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
 {
     if (target <= c->doc) return KZ_OK; /* also when exhausted */
-    /* doc < target <= ids[n-1] means i < n-1: ids[i + 1..n) are postings of the block; a few
-     * steps forward are cheaper than a gallop */
-    if (target <= c->ids[c->n - 1]) {
-        for (uint32_t i = c->i + 1, stop = i + 4; i < stop; i++)
-            if (c->ids[i] >= target) {
-                c->i = i;
-                c->doc = c->ids[i];
-                return KZ_OK;
-            }
+    if (target <= c->ids[c->n - 1]) {   /* in the decoded block: the next posting (a walk) or
+                                         anywhere after it (an intersection) */
+        c->i = c->ids[c->i + 1] >= target ? c->i + 1 : kz_postings_lower_bound(c->ids, target);
+        c->doc = c->ids[c->i];
+        return KZ_OK;
     }
     return kz_postings_advance_far(c, target);
 }
