@@ -101,7 +101,7 @@ static int open_snapshot(kz_index *ix)
         ix->live_docs += live_docs;
     }
     ix->avgdl = ix->live_passages ? (double)ix->total_len / (double)ix->live_passages : 0.0;
-    return KZ_OK;
+    return kz_bm25_init(&ix->bm25, -1, -1, ix->avgdl);
 }
 
 int kz_index_open(kz_index **out, const char *dir)

@@ -9,6 +9,7 @@
 #ifndef KZ_INDEX_INTERNAL_H
 #define KZ_INDEX_INTERNAL_H
 
+#include "bm25.h"
 #include "deletes.h"
 #include "kzsearch.h"
 #include "manifest.h"
@@ -33,6 +34,7 @@ struct kz_index {
     uint64_t live_docs;
     uint64_t total_len; /* sum of live passage lengths */
     double avgdl;
+    kz_bm25 bm25; /* the default parameters' table for avgdl: filled once, copied by queries */
     void *dict_map;
     size_t dict_len;
     kz_analyzer *prototype; /* on the index's dictionary; cloned for searches (clones are cheap) */

@@ -438,7 +438,10 @@ int kz_plan_build(kz_plan *plan, kz_index *ix, kz_analyzer *analyzer, const kz_q
 {
     memset(plan, 0, sizeof *plan);
     plan->N = ix->live_passages;
-    KZ_TRY(kz_bm25_init(&plan->bm25, k1, b, ix->avgdl));
+    if ((k1 < 0 || k1 == ix->bm25.k1) && (b < 0 || b == ix->bm25.b))
+        plan->bm25 = ix->bm25; /* the table of 512 divisions is the index's, made at open */
+    else
+        KZ_TRY(kz_bm25_init(&plan->bm25, k1, b, ix->avgdl));
     builder bd = {plan, ix, analyzer, default_and};
     /* The top level: a SEQ or AND lists its clauses; anything else is one clause. */
     const kz_qnode *const *kids = (const kz_qnode *const *)&tree;
