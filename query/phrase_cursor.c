@@ -24,7 +24,7 @@ typedef struct phrase_cursor {
     kz_cursor **order;
     kz_postings_cursor **lists; /* the postings cursors of order[] */
     const uint32_t *offsets;
-    uint32_t **pos; /* pos[i]: positions of terms[i] in the current passage */
+    uint32_t **pos; /* pos[i]: positions of terms[i] in the current passage; pos[n]: starts */
     uint32_t *cap;  /* room in pos[i] */
     size_t n;
     kz_arena *arena;
@@ -51,34 +51,46 @@ static int load_positions(phrase_cursor *p, size_t i)
     return kz_postings_positions(kz_term_cursor_postings(t), p->pos[i]);
 }
 
-/* Counts the occurrences p of terms[0] such that every terms[i] occurs at p + offsets[i]. */
+/* Counts the occurrences p of terms[0] such that every terms[i] occurs at p + offsets[i]. The
+ * possible starts come from the term with the fewest occurrences here and are filtered by the
+ * others in increasing order of occurrences, so that most candidates are rejected before the
+ * positions of a common word ("and", "of") are read at all. starts[] is the last buffer. */
 static int count_matches(phrase_cursor *p, uint32_t *count)
 {
-    uint32_t at[64]; /* cursor into pos[i]; phrases are capped at 64 terms by the constructor */
+    *count = 0;
+    size_t order[64]; /* phrases are capped at 64 terms by the constructor */
+    uint32_t tfs[64];
     for (size_t i = 0; i < p->n; i++) {
+        KZ_TRY(kz_term_cursor_tf(p->terms[i], &tfs[i]));
+        size_t k = i; /* insertion by tf: n is small */
+        for (; k > 0 && tfs[order[k - 1]] > tfs[i]; k--) order[k] = order[k - 1];
+        order[k] = i;
+    }
+    size_t first = order[0];
+    KZ_TRY(load_positions(p, first));
+    uint32_t *starts = p->pos[p->n], m = 0;
+    if (tfs[first] > p->cap[p->n]) {
+        KZ_TRY(kz_arena_calloc((void **)&starts, p->arena, tfs[first], sizeof *starts));
+        p->pos[p->n] = starts;
+        p->cap[p->n] = tfs[first];
+    }
+    for (uint32_t j = 0; j < tfs[first]; j++) /* a start before position 0 is no start */
+        if (p->pos[first][j] >= p->offsets[first])
+            starts[m++] = p->pos[first][j] - p->offsets[first];
+    for (size_t o = 1; o < p->n && m > 0; o++) {
+        size_t i = order[o];
         KZ_TRY(load_positions(p, i));
-        at[i] = 0;
-    }
-    uint32_t found = 0;
-    const kz_cursor *t0 = p->terms[0];
-    for (uint32_t j = 0; j < t0->tf; j++) {
-        uint64_t start = p->pos[0][j];
-        int ok = 1;
-        for (size_t i = 1; i < p->n && ok; i++) {
-            uint64_t want = start + p->offsets[i];
-            const uint32_t *pi = p->pos[i];
-            uint32_t tf = p->terms[i]->tf;
-            while (at[i] < tf && pi[at[i]] < want) at[i]++;
-            if (at[i] == tf) {
-                /* term i has no later occurrence: no later start can match either */
-                *count = found;
-                return KZ_OK;
-            }
-            ok = pi[at[i]] == want;
+        const uint32_t *pi = p->pos[i];
+        uint32_t at = 0, kept = 0;
+        for (uint32_t j = 0; j < m; j++) { /* both increasing: one merge */
+            uint64_t want = (uint64_t)starts[j] + p->offsets[i];
+            while (at < tfs[i] && pi[at] < want) at++;
+            if (at == tfs[i]) break;
+            if (pi[at] == want) starts[kept++] = starts[j];
         }
-        found += (uint32_t)ok;
+        m = kept;
     }
-    *count = found;
+    *count = m;
     return KZ_OK;
 }
 
@@ -209,8 +221,8 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     phrase_cursor *p;
     KZ_TRY(kz_arena_alloc((void **)&p, arena, sizeof *p));
     KZ_TRY(kz_arena_calloc((void **)&p->terms, arena, n, sizeof *p->terms));
-    KZ_TRY(kz_arena_calloc((void **)&p->pos, arena, n, sizeof *p->pos));
-    KZ_TRY(kz_arena_calloc((void **)&p->cap, arena, n, sizeof *p->cap));
+    KZ_TRY(kz_arena_calloc((void **)&p->pos, arena, n + 1, sizeof *p->pos));
+    KZ_TRY(kz_arena_calloc((void **)&p->cap, arena, n + 1, sizeof *p->cap));
     uint32_t *offs;
     KZ_TRY(kz_arena_calloc((void **)&offs, arena, n, sizeof *offs));
     KZ_TRY(kz_cursor_order_by_cost(&p->order, arena, terms, n));
