@@ -88,6 +88,10 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
         }
     }
     push_min_scores(req, n, should_bound, top); /* the threshold carries over from segments */
+    /* One clause that needs no confirming and nothing else that scores (a one-word query): most
+     * of its passages in a competitive window still score below the threshold, which one
+     * division tells before the general machinery runs. */
+    const int alone = n == 1 && nshould == 0 && !two_phase;
 
     uint32_t target = 0, window_last = 0;
     double window_bound = 0.0;
@@ -114,6 +118,14 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
             continue;
         }
 
+        if (alone && top->n == top->k) { /* its score is the passage's: compare it first */
+            double sc;
+            KZ_CHECK(kz_cursor_score(order[0], &sc));
+            if (!kz_topk_competitive(top, sc)) {
+                target = cand + 1;
+                continue;
+            }
+        }
         int ok;
         if (lists) { /* intersect within the window; a new window is bounded first */
             int found;
