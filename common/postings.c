@@ -364,6 +364,13 @@ int kz_postings_freq_slow(kz_postings_cursor *c, uint32_t *tf)
     return KZ_OK;
 }
 
+int kz_postings_block_freqs(kz_postings_cursor *c, const uint32_t **freqs)
+{
+    if (c->freq_block != c->block || c->doc == KZ_DOC_END) KZ_TRY(kz_postings_load_freqs(c));
+    *freqs = c->freqs;
+    return KZ_OK;
+}
+
 int kz_postings_load_freqs(kz_postings_cursor *c)
 {
     if (c->doc == KZ_DOC_END)

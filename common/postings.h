@@ -102,6 +102,18 @@ int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, 
 /* Decodes all the frequencies of the decoded block into freqs[]. */
 int kz_postings_load_freqs(kz_postings_cursor *c);
 
+/* For scanning postings in bulk: the decoded block's ids are c->ids[c->i .. c->n) (the current
+ * posting first); this decodes their frequencies into *freqs (same indices). KZ_OK or
+ * KZ_ECORRUPT; KZ_EINVAL when exhausted. */
+int kz_postings_block_freqs(kz_postings_cursor *c, const uint32_t **freqs);
+
+/* Moves to posting i of the decoded block (c->i <= i < c->n): never backwards. */
+static inline void kz_postings_seek_in_block(kz_postings_cursor *c, uint32_t i)
+{
+    c->i = i;
+    c->doc = c->ids[i];
+}
+
 /* kz_postings_freq when the block's frequencies are not decoded. */
 int kz_postings_freq_slow(kz_postings_cursor *c, uint32_t *tf);
 

@@ -119,11 +119,21 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
         }
 
         if (alone && top->n == top->k) { /* its score is the passage's: compare it first */
-            double sc;
-            KZ_CHECK(kz_cursor_score(order[0], &sc));
-            if (!kz_topk_competitive(top, sc)) {
-                target = cand + 1;
-                continue;
+            double thr = kz_topk_threshold(top), floor = thr - fabs(thr) * KZ_TOPK_MARGIN;
+            if (kz_term_cursor_is(order[0])) { /* a term scans its block for the next one */
+                KZ_CHECK(kz_term_cursor_skip_below(order[0], window_last, floor));
+                if (order[0]->doc != cand) {
+                    target = order[0]->doc; /* above floor, or past the window */
+                    if (target == KZ_DOC_END) break;
+                    continue;
+                }
+            } else {
+                double sc;
+                KZ_CHECK(kz_cursor_score(order[0], &sc));
+                if (!(sc > floor)) {
+                    target = cand + 1;
+                    continue;
+                }
             }
         }
         int ok;

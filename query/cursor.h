@@ -157,6 +157,11 @@ int kz_term_cursor_block_part(kz_cursor *c, double *part);
  * (conjunctions of terms +7 to +12% instructions with them, phrases +5%). */
 void kz_term_cursor_set_exact(kz_cursor *c, int exact);
 
+/* Moves the term cursor forward, from its current passage on, to the first passage whose score
+ * exceeds floor, or to the first passage after last (or the end) if none up to last does: a
+ * one-word query's scan of a block without the general machinery for each posting. */
+int kz_term_cursor_skip_below(kz_cursor *c, uint32_t last, double floor);
+
 /* Takes the postings cursor's position as the term cursor's (KZ_ECORRUPT for an id beyond the
  * segment). */
 int kz_term_cursor_sync(kz_cursor *c);

@@ -147,6 +147,30 @@ void kz_term_cursor_set_exact(kz_cursor *c, int exact)
     ((term_cursor *)c)->exact = exact;
 }
 
+int kz_term_cursor_skip_below(kz_cursor *c, uint32_t last, double floor)
+{
+    term_cursor *t = (term_cursor *)c;
+    kz_postings_cursor *pc = &t->pc;
+    while (pc->doc != KZ_DOC_END && pc->doc <= last) {
+        const uint32_t *freqs;
+        KZ_TRY(kz_postings_block_freqs(pc, &freqs));
+        uint32_t i = pc->i;
+        for (; i < pc->n && pc->ids[i] <= last; i++) {
+            uint32_t d = pc->ids[i];
+            if (d >= t->ndocs) break; /* damage: sync below reports it */
+            if (kz_bm25_score(t->weight, freqs[i], kz_bm25_norm(t->bm25, t->doc_len[d])) > floor)
+                break;
+        }
+        if (i < pc->n) {
+            kz_postings_seek_in_block(pc, i);
+            break;
+        }
+        kz_postings_seek_in_block(pc, pc->n - 1); /* the block is done: on to the next */
+        KZ_TRY(kz_postings_next(pc));
+    }
+    return sync(t);
+}
+
 int kz_term_cursor_is(const kz_cursor *c)
 {
     return c->ops == &term_ops;
