@@ -538,6 +538,11 @@ int kz_postings_leapfrog(kz_postings_cursor *const *cs, size_t n, uint32_t targe
 
 int kz_postings_shallow_advance(kz_postings_cursor *c, uint32_t target)
 {
+    /* Commonest of all (WAND asks at every pivot): the target is in the decoded block, which the
+     * block-max fields already describe. */
+    if (c->shallow == c->block && c->block < c->nblocks && c->doc != KZ_DOC_END &&
+        target <= c->block_last_doc)
+        return KZ_OK;
     struct skip s = {0, 0, 0, 0, 0};
     if (c->doc == KZ_DOC_END) {
         show_block_max(c, c->nblocks, &s);
