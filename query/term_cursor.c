@@ -21,7 +21,8 @@ typedef struct term_cursor {
      * ask for the bounds of every list at each window while only one list changed block */
     uint32_t part_block;
     double part;
-    int exact; /* block bounds from the impacts (else from the block's max tf alone) */
+    int exact;      /* block bounds from the impacts (else from the block's max tf alone) */
+    uint32_t shown; /* the block base.block_max and block_last describe (UINT32_MAX: none) */
 } term_cursor;
 
 static int sync(term_cursor *t)
@@ -102,8 +103,12 @@ static int term_shallow(kz_cursor *c, uint32_t target)
     }
     /* No posting lies in [target, doc), so the block holding doc bounds that range too. */
     if (target < c->doc) target = c->doc;
+    /* the decoded block, whose bound is already set (WAND asks at every pivot) */
+    if (t->pc.shallow == t->pc.block && t->shown == t->pc.block && target <= c->block_last)
+        return KZ_OK;
     KZ_TRY(kz_postings_shallow_advance(&t->pc, target));
     c->block_last = t->pc.block_last_doc;
+    t->shown = t->pc.shallow;
     if (t->exact) {
         KZ_TRY(kz_term_cursor_block_part(c, &t->part));
         c->block_max = t->weight * t->part; /* = the maximum of the scores: weight > 0 */
@@ -132,6 +137,7 @@ int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, do
     t->doc_len = doc_len;
     t->ndocs = ndocs;
     t->part_block = UINT32_MAX;
+    t->shown = UINT32_MAX;
     t->exact = 1;
     t->base.cost = df;
     t->base.max_score = kz_bm25_upper_impacts(bm25, weight, &t->pc.list_impacts);
@@ -144,7 +150,9 @@ int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, do
 
 void kz_term_cursor_set_exact(kz_cursor *c, int exact)
 {
-    ((term_cursor *)c)->exact = exact;
+    term_cursor *t = (term_cursor *)c;
+    t->exact = exact;
+    t->shown = UINT32_MAX; /* the bound shown may be of the other kind */
 }
 
 int kz_term_cursor_skip_below(kz_cursor *c, uint32_t last, double floor)
