@@ -68,11 +68,12 @@ typedef struct kzb_query_opts {
     const char *algorithm; /* "auto", "exhaustive", "maxscore", "bmw" */
     const char *fetch;     /* "hits": kz_search, whole hits with snippets; "ids": rank.c */
     int quiet;             /* no table on stdout */
+    unsigned slowest;      /* list this many queries with the largest median CPU time */
 } kzb_query_opts;
 
 #define KZB_QUERY_OPTS_INIT                                                                        \
     {                                                                                              \
-        NULL, NULL, NULL, "", NULL, 10, 1, 1, "auto", "auto", "hits", 0                            \
+        NULL, NULL, NULL, "", NULL, 10, 1, 1, "auto", "auto", "hits", 0, 0                         \
     }
 
 /* Summary of one run, for the suite's report. */

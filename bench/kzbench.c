@@ -30,6 +30,7 @@ static void usage(void)
           "  kzbench query --index DIR --queries FILE.tsv [--k 10] [--mode or|and|auto]\n"
           "              [--algorithm exhaustive|maxscore|bmw|auto] [--threads N] [--repeat R]\n"
           "              [--fetch hits|ids] [--json OUT] [--label L] [--results FILE]\n"
+          "              [--slowest N]\n"
           "  kzbench micro [--index DIR] [--corpus FILE.jsonl] [--seconds S] [--json OUT]\n"
           "  kzbench suite --dir DIR [--passages N] [--seed S] [--queries N] [--repeat R]\n"
           "              [--seconds S] [--json OUT]\n",
@@ -140,6 +141,8 @@ int kzb_cmd_query(int argc, char **argv)
             o.results = v;
         else if (opt(argc, argv, &i, "--fetch", &v))
             o.fetch = v;
+        else if (opt(argc, argv, &i, "--slowest", &v))
+            o.slowest = (unsigned)num("--slowest", v);
         else
             usage();
     }

@@ -202,7 +202,9 @@ static uint64_t next_body(void *p, uint64_t *ops)
     list_open(c, &pc);
     uint64_t s = 0;
     while (pc.doc != KZ_DOC_END) {
-        s += pc.tf;
+        uint32_t tf;
+        if (kz_postings_freq(&pc, &tf) != KZ_OK) kzb_die("postings: %s", kz_errmsg());
+        s += tf;
         if (kz_postings_next(&pc) != KZ_OK) kzb_die("postings: %s", kz_errmsg());
     }
     *ops += LIST_LEN;

@@ -157,6 +157,39 @@ static double pass(shared *s, unsigned threads)
     return kzb_now() - t0;
 }
 
+/* --slowest: the queries with the largest median CPU time over the measured passes (CPU, not
+ * wall, so that another process's time slices do not pick the list). qcpu[r * nq + i] is query
+ * i's CPU time in pass r. */
+static void print_slowest(const shared *s, const double *qcpu, unsigned repeat, unsigned count)
+{
+    double *med = malloc(s->nq * sizeof *med), *v = malloc(repeat * sizeof *v);
+    size_t *idx = malloc(s->nq * sizeof *idx);
+    if (med == NULL || v == NULL || idx == NULL) kzb_die("out of memory");
+    for (size_t i = 0; i < s->nq; i++) {
+        for (unsigned r = 0; r < repeat; r++) v[r] = qcpu[(size_t)r * s->nq + i];
+        kzb_sort_doubles(v, repeat);
+        med[i] = kzb_pct(v, repeat, 50);
+        idx[i] = i;
+    }
+    if (count > s->nq) count = (unsigned)s->nq;
+    for (unsigned k = 0; k < count; k++) { /* partial selection: count is small */
+        size_t best = k;
+        for (size_t i = k + 1; i < s->nq; i++)
+            if (med[idx[i]] > med[idx[best]]) best = i;
+        size_t t = idx[k];
+        idx[k] = idx[best];
+        idx[best] = t;
+    }
+    printf("slowest %u queries (median CPU ms over %u passes):\n", count, repeat);
+    for (unsigned k = 0; k < count; k++) {
+        size_t i = idx[k];
+        printf("%9.3f  %-8s %5u hits  %s\n", med[i] * 1e3, s->q[i].cat, s->nhits[i], s->q[i].text);
+    }
+    free(med);
+    free(v);
+    free(idx);
+}
+
 static int parse_algorithm(const char *a)
 {
     if (!strcmp(a, "auto")) return KZ_ALGO_AUTO;
@@ -219,6 +252,7 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
     s.qsum = malloc(s.nq * sizeof *s.qsum);
     s.nhits = malloc(s.nq * sizeof *s.nhits);
     uint64_t *first_sum = malloc(s.nq * sizeof *first_sum);
+    double *qcpu = malloc(s.nq * repeat * sizeof *qcpu);
     cat_stats cs[MAX_CATS + 1];
     memset(cs, 0, sizeof cs);
     for (int c = 0; c <= ncats; c++) {
@@ -226,7 +260,7 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
         cs[c].cpu = malloc(s.nq * repeat * sizeof(double));
         if (cs[c].lat == NULL || cs[c].cpu == NULL) kzb_die("out of memory");
     }
-    if (!s.lat || !s.cpu || !s.qsum || !s.nhits || !first_sum) kzb_die("out of memory");
+    if (!s.lat || !s.cpu || !s.qsum || !s.nhits || !first_sum || !qcpu) kzb_die("out of memory");
 
     pass(&s, threads); /* warm-up: page cache, analyzer pool, branch predictors */
     memcpy(first_sum, s.qsum, s.nq * sizeof *first_sum);
@@ -246,6 +280,7 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
         cpu += kzb_process_cpu() - c0;
         for (size_t i = 0; i < s.nq; i++) {
             mismatches += s.qsum[i] != first_sum[i];
+            qcpu[(size_t)r * s.nq + i] = s.cpu[i];
             cat_stats *c = &cs[s.q[i].cat_index];
             c->cpu[c->n] = s.cpu[i];
             c->lat[c->n++] = s.lat[i];
@@ -303,6 +338,7 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
         printf("checksum %016llx, errors %zu, peak RSS %ld KiB\n", (unsigned long long)check,
                errors, kzb_peak_rss_kb());
         printf("machine: %s\n", kzb_env_line());
+        if (o->slowest) print_slowest(&s, qcpu, repeat, o->slowest);
     }
     if (mismatches)
         fprintf(stderr, "kzbench query: %zu query results differed between passes\n", mismatches);
@@ -353,6 +389,7 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
     free(s.qsum);
     free(s.nhits);
     free(first_sum);
+    free(qcpu);
     kz_index_close(s.ix);
     return 0;
 }

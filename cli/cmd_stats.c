@@ -34,7 +34,7 @@ static int index_option(int argc, char **argv, const char *usage, int *json, cha
 int kz_cmd_stats(int argc, char **argv)
 {
     int json = 0;
-    char *dir;
+    char *dir = NULL; /* set by index_option unless it fails */
     int bad = index_option(argc, argv, "kzsearch stats [--json] [--index DIR]", &json, &dir);
     if (bad) return bad;
     kz_index *ix = NULL;
@@ -74,7 +74,7 @@ done:
 
 int kz_cmd_check(int argc, char **argv)
 {
-    char *dir;
+    char *dir = NULL; /* set by index_option unless it fails */
     int bad = index_option(argc, argv, "kzsearch check [--index DIR]", NULL, &dir);
     if (bad) return bad;
     int status = KZ_EXIT_FOUND;

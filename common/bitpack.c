@@ -59,13 +59,14 @@ KZ_INLINE void scalar_pack_w(const uint32_t *in, unsigned bits, uint8_t *out)
 /* Rows in order, the four lanes side by side: every lane consumes its stream at the same pace,
  * so one `have` serves all four, and integers come out in order, which lets the delta variant
  * fold the running sum into the same pass. */
-KZ_INLINE void scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int delta,
-                               uint32_t base)
+KZ_INLINE uint32_t scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int delta,
+                                   uint32_t base)
 {
     if (bits == 0) {
         for (unsigned i = 0; i < KZ_BLOCK_LEN; i++) out[i] = delta ? base : 0;
-        return;
+        return 1; /* every gap is 0 */
     }
+    uint32_t zero = 0;
     const uint32_t mask = bits == 32 ? UINT32_MAX : (1u << bits) - 1;
     uint64_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
     unsigned have = 0;
@@ -86,6 +87,7 @@ KZ_INLINE void scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, 
         uint32_t v0 = (uint32_t)acc0 & mask, v1 = (uint32_t)acc1 & mask;
         uint32_t v2 = (uint32_t)acc2 & mask, v3 = (uint32_t)acc3 & mask;
         if (delta) { /* unsigned sums wrap; callers that need increasing values check them */
+            zero |= (v0 == 0) | (v1 == 0) | (v2 == 0) | (v3 == 0);
             v0 = run += v0;
             v1 = run += v1;
             v2 = run += v2;
@@ -101,6 +103,7 @@ KZ_INLINE void scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, 
         acc3 >>= bits;
         have -= bits;
     }
+    return zero;
 }
 
 /* clang-format off */
@@ -138,17 +141,16 @@ static void scalar_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
     }
 }
 
-static void scalar_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
+static uint32_t scalar_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
 {
     switch (bits) {
 #define KZ_CASE(b)                                                                                 \
     case b:                                                                                        \
-        scalar_unpack_w(in, b, out, 1, base);                                                      \
-        break;
+        return scalar_unpack_w(in, b, out, 1, base);
         KZ_WIDTH_CASES(KZ_CASE)
 #undef KZ_CASE
     default:
-        break;
+        return 1;
     }
 }
 
@@ -180,9 +182,20 @@ void kz_bitunpack128(const uint8_t *in, unsigned bits, uint32_t *out)
     codec()->unpack(in, bits, out);
 }
 
-void kz_bitunpack128_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
+uint32_t kz_bitunpack128_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
 {
-    codec()->unpack_delta(in, bits, base, out);
+    return codec()->unpack_delta(in, bits, base, out);
+}
+
+uint32_t kz_bitunpack128_one(const uint8_t *in, unsigned bits, unsigned i)
+{
+    if (bits == 0) return 0;
+    /* value i / 4 of lane i % 4: bit offset off in the lane's words, word w at 16*w + 4*lane */
+    unsigned lane = i % 4, off = (i / 4) * bits, w = off / 32, shift = off % 32;
+    uint64_t v = kz_load_u32le(in + 16 * w + 4 * lane) >> shift;
+    if (shift + bits > 32)
+        v |= (uint64_t)kz_load_u32le(in + 16 * (w + 1) + 4 * lane) << (32 - shift);
+    return (uint32_t)(v & ((1ull << bits) - 1));
 }
 
 const char *kz_codec_impl(void)

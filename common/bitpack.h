@@ -30,8 +30,15 @@ void kz_bitpack128(const uint32_t *in, unsigned bits, uint8_t *out);
 void kz_bitunpack128(const uint8_t *in, unsigned bits, uint32_t *out);
 
 /* Unpacks 128 gaps and turns them into values by a running sum starting from base:
- * out[0] = base + g[0], out[i] = out[i-1] + g[i]. */
-void kz_bitunpack128_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out);
+ * out[0] = base + g[0], out[i] = out[i-1] + g[i]. Returns non-zero when some gap is 0, so that
+ * a reader checks "strictly increasing" at no extra pass: with no zero gap and no 32-bit
+ * wrap-around (which the caller rules out from the width and the last value) it holds. */
+uint32_t kz_bitunpack128_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out);
+
+/* Integer i (< 128) of a packed block of width bits, without unpacking the others: what a
+ * reader that needs one value of a block (one frequency) pays, a few instructions instead of a
+ * whole block. */
+uint32_t kz_bitunpack128_one(const uint8_t *in, unsigned bits, unsigned i);
 
 /* Variable-byte: 7 bits a byte, high bit set on all but the last byte of an integer. Writes at
  * most 5*n bytes to out; returns the bytes written. */

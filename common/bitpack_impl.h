@@ -11,7 +11,8 @@ struct kz_codec {
     const char *name;
     void (*pack)(const uint32_t *in, unsigned bits, uint8_t *out);
     void (*unpack)(const uint8_t *in, unsigned bits, uint32_t *out);
-    void (*unpack_delta)(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out);
+    /* returns non-zero when some gap is 0 (see kz_bitunpack128_delta) */
+    uint32_t (*unpack_delta)(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out);
 };
 
 /* Defined in bitpack_simd.c: the best SIMD codec this CPU runs, or the one named, or NULL

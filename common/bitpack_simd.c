@@ -65,14 +65,14 @@ KZ_INL KZ_SSE void sse_pack_w(const uint32_t *in, unsigned bits, uint8_t *out)
     }
 }
 
-KZ_INL KZ_SSE void sse_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int delta,
-                                uint32_t base)
+KZ_INL KZ_SSE uint32_t sse_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int delta,
+                                    uint32_t base)
 {
-    __m128i run = _mm_set1_epi32((int)base);
+    __m128i run = _mm_set1_epi32((int)base), zero = _mm_setzero_si128();
     if (bits == 0) {
         __m128i v = delta ? run : _mm_setzero_si128();
         for (unsigned r = 0; r < 32; r++) _mm_storeu_si128((__m128i *)(void *)(out + 4 * r), v);
-        return;
+        return 1; /* every gap is 0 */
     }
     const __m128i mask = _mm_set1_epi32(bits == 32 ? -1 : (int)((1u << bits) - 1));
     unsigned s = 0, word = 0;
@@ -91,9 +91,13 @@ KZ_INL KZ_SSE void sse_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out,
             s += bits;
         }
         if (bits < 32) v = _mm_and_si128(v, mask);
-        if (delta) v = sse_prefix(v, &run);
+        if (delta) {
+            zero = _mm_or_si128(zero, _mm_cmpeq_epi32(v, _mm_setzero_si128()));
+            v = sse_prefix(v, &run);
+        }
         _mm_storeu_si128((__m128i *)(void *)(out + 4 * r), v);
     }
+    return (uint32_t)!_mm_testz_si128(zero, zero);
 }
 
 static KZ_SSE void sse_pack(const uint32_t *in, unsigned bits, uint8_t *out)
@@ -124,17 +128,17 @@ static KZ_SSE void sse_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
     }
 }
 
-static KZ_SSE void sse_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
+static KZ_SSE uint32_t sse_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base,
+                                        uint32_t *out)
 {
     switch (bits) {
 #define KZ_CASE(b)                                                                                 \
     case b:                                                                                        \
-        sse_unpack_w(in, b, out, 1, base);                                                         \
-        break;
+        return sse_unpack_w(in, b, out, 1, base);
         KZ_WIDTH_CASES(KZ_CASE)
 #undef KZ_CASE
     default:
-        break;
+        return 1;
     }
 }
 
@@ -161,15 +165,15 @@ KZ_INL KZ_AVX2 __m256i avx_prefix(__m256i v, __m256i *run)
     return v;
 }
 
-KZ_INL KZ_AVX2 void avx_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int delta,
-                                 uint32_t base)
+KZ_INL KZ_AVX2 uint32_t avx_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int delta,
+                                     uint32_t base)
 {
-    __m256i run = _mm256_set1_epi32((int)base);
+    __m256i run = _mm256_set1_epi32((int)base), zero = _mm256_setzero_si256();
     if (bits == 0) {
         __m256i v = delta ? run : _mm256_setzero_si256();
         for (unsigned r = 0; r < 32; r += 2)
             _mm256_storeu_si256((__m256i *)(void *)(out + 4 * r), v);
-        return;
+        return 1; /* every gap is 0 */
     }
     const __m256i mask = _mm256_set1_epi32(bits == 32 ? -1 : (int)((1u << bits) - 1));
     KZ_UNROLL
@@ -189,9 +193,13 @@ KZ_INL KZ_AVX2 void avx_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out
             v = _mm256_or_si256(v, hi);
         }
         if (bits < 32) v = _mm256_and_si256(v, mask);
-        if (delta) v = avx_prefix(v, &run);
+        if (delta) {
+            zero = _mm256_or_si256(zero, _mm256_cmpeq_epi32(v, _mm256_setzero_si256()));
+            v = avx_prefix(v, &run);
+        }
         _mm256_storeu_si256((__m256i *)(void *)(out + 4 * r), v);
     }
+    return (uint32_t)!_mm256_testz_si256(zero, zero);
 }
 
 static KZ_AVX2 void avx_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
@@ -208,17 +216,17 @@ static KZ_AVX2 void avx_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
     }
 }
 
-static KZ_AVX2 void avx_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
+static KZ_AVX2 uint32_t avx_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base,
+                                         uint32_t *out)
 {
     switch (bits) {
 #define KZ_CASE(b)                                                                                 \
     case b:                                                                                        \
-        avx_unpack_w(in, b, out, 1, base);                                                         \
-        break;
+        return avx_unpack_w(in, b, out, 1, base);
         KZ_WIDTH_CASES(KZ_CASE)
 #undef KZ_CASE
     default:
-        break;
+        return 1;
     }
 }
 

@@ -59,7 +59,7 @@ int kz_buf_append_u64le(kz_buf *b, uint64_t v)
     return KZ_OK;
 }
 
-int kz_buf_append_varint(kz_buf *b, uint64_t v)
+int kz_buf_append_varint_long(kz_buf *b, uint64_t v)
 {
     KZ_TRY(kz_buf_reserve(b, 10));
     while (v >= 0x80) {

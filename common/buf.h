@@ -31,8 +31,18 @@ int kz_buf_append_u8(kz_buf *b, uint8_t v);
 int kz_buf_append_u16le(kz_buf *b, uint16_t v);
 int kz_buf_append_u32le(kz_buf *b, uint32_t v);
 int kz_buf_append_u64le(kz_buf *b, uint64_t v);
-/* LEB128-style variable-length unsigned integer: 7 bits a byte, high bit = more follows. */
-int kz_buf_append_varint(kz_buf *b, uint64_t v);
+/* kz_buf_append_varint beyond its inline case. */
+int kz_buf_append_varint_long(kz_buf *b, uint64_t v);
+/* LEB128-style variable-length unsigned integer: 7 bits a byte, high bit = more follows. Inline
+ * for one byte with room to spare: the indexer writes millions (token positions, gaps). */
+static inline int kz_buf_append_varint(kz_buf *b, uint64_t v)
+{
+    if (v < 0x80 && b->len < b->cap) {
+        b->data[b->len++] = (uint8_t)v;
+        return KZ_OK;
+    }
+    return kz_buf_append_varint_long(b, v);
+}
 /* Appends n zero bytes. */
 int kz_buf_append_zeros(kz_buf *b, size_t n);
 /* Appends a NUL-terminated copy of s (the NUL is not counted in len). */

@@ -1,10 +1,11 @@
 /* postings.c - encoder and cursor for one posting list (doc stream + position stream).
  *
  * Doc stream of a list of df postings (exact layout: docs/format/postings.md):
- *   varint  (list_max_tf << 1) | has_positions
- *   varint  list_min_len
- *   skip table, only when the list has more than one block: one 20-byte entry per block,
- *           u32le last_id, doc_off, pos_off, max_tf, min_len
+ *   varint  has_positions
+ *   impacts the list's (frequency, length) frontier (impacts.h)
+ *   only when the list has more than one block: varint impacts_len, a skip table of one 20-byte
+ *           entry per block, u32le last_id, doc_off, pos_off, max_tf, imp_off, then the blocks'
+ *           impacts (impacts_len bytes; imp_off is a block's offset among them)
  *   blocks: df / 128 full blocks [u8 id_bits][u8 tf_bits][packed id gaps][packed tf-1], then,
  *           if df % 128 != 0, a tail of df % 128 variable-byte id gaps and df % 128 tf-1.
  * Id gaps are taken from the previous block's last id (0 before the first block), so a block
@@ -16,21 +17,24 @@
  *
  * Cursor invariants: the decoded block holds ids[0..n) strictly increasing, each above the
  * previous block's last id and above any id the cursor returned before, and (with a skip table)
- * ending exactly at the block's skip entry; every tf is between 1 and the block's max_tf, which is
- * at most list_max_tf. Blocks that break these are reported as KZ_ECORRUPT, so callers (WAND,
- * merges) can rely on ids that only grow and on block maxima that really bound. shallow >= block;
- * the block-max fields describe block `shallow` (KZ_DOC_END / 0 once past the last block). */
+ * ending exactly at the block's skip entry; ids[n..KZ_BLOCK_LEN] are KZ_DOC_END. Its frequencies
+ * are decoded only when first asked for (freq_block == block then), each between 1 and the
+ * block's max_tf, which is at most list_max_tf. Blocks that break these are reported as
+ * KZ_ECORRUPT, so callers (WAND, merges) can rely on ids that only grow and on block maxima that
+ * really bound. shallow >= block; the block-max fields describe block `shallow` (KZ_DOC_END / 0
+ * once past the last block). */
 #include "postings.h"
 
 #include "error.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define SKIP_ENTRY_BYTES 20
 #define NO_CHUNK         UINT64_MAX
 
 struct skip {
-    uint32_t last, doc_off, pos_off, max_tf, min_len;
+    uint32_t last, doc_off, pos_off, max_tf, imp_off;
 };
 
 /* ---------------------------------------------------------------- encoder */
@@ -129,16 +133,38 @@ int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, c
     KZ_TRY(check_input(docs, tfs, positions, n));
 
     const size_t nblocks = (n + KZ_BLOCK_LEN - 1) / KZ_BLOCK_LEN;
-    uint32_t list_max_tf = 0, list_min_len = UINT32_MAX;
-    for (size_t k = 0; k < n; k++) {
-        if (tfs[k] > list_max_tf) list_max_tf = tfs[k];
-        uint32_t len = doc_len ? doc_len[docs[k]] : 0;
-        if (len < list_min_len) list_min_len = len;
+    /* Impacts first: the list's frontier goes in the header, the blocks' before the blocks. */
+    kz_buf imp = KZ_BUF_INIT;
+    uint32_t *imp_off = NULL;
+    kz_impacts list, block;
+    if (nblocks > 1 && (imp_off = malloc(nblocks * sizeof *imp_off)) == NULL) {
+        rc = KZ_ENOMEM_FAIL();
+        goto done;
     }
-    KZ_CHECK(kz_buf_append_varint(doc_out, (uint64_t)list_max_tf << 1 | (positions != NULL)));
-    KZ_CHECK(kz_buf_append_varint(doc_out, list_min_len));
-    size_t skips_at = doc_out->len;
-    if (nblocks > 1) KZ_CHECK(kz_buf_append_zeros(doc_out, SKIP_ENTRY_BYTES * nblocks));
+    for (size_t b = 0; b < nblocks; b++) {
+        size_t first = b * KZ_BLOCK_LEN;
+        size_t count = n - first < KZ_BLOCK_LEN ? n - first : KZ_BLOCK_LEN;
+        uint32_t lens[KZ_BLOCK_LEN];
+        for (size_t k = 0; k < count; k++) lens[k] = doc_len ? doc_len[docs[first + k]] : 0;
+        kz_impacts_build(&block, tfs + first, lens, count);
+        if (b == 0)
+            list = block;
+        else
+            kz_impacts_merge(&list, &block);
+        if (nblocks > 1) {
+            imp_off[b] = (uint32_t)imp.len;
+            KZ_CHECK(kz_impacts_encode(&imp, &block));
+        }
+    }
+    KZ_CHECK(kz_buf_append_varint(doc_out, positions != NULL));
+    KZ_CHECK(kz_impacts_encode(doc_out, &list));
+    size_t skips_at = 0;
+    if (nblocks > 1) {
+        KZ_CHECK(kz_buf_append_varint(doc_out, imp.len));
+        skips_at = doc_out->len;
+        KZ_CHECK(kz_buf_append_zeros(doc_out, SKIP_ENTRY_BYTES * nblocks));
+        KZ_CHECK(kz_buf_append(doc_out, imp.data, imp.len));
+    }
     const size_t payload_at = doc_out->len;
 
     size_t value = 0; /* index in positions[] of the block's first position */
@@ -156,12 +182,10 @@ int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, c
         }
         KZ_CHECK(encode_block(doc_out, docs + first, tfs + first, count, b ? docs[first - 1] : 0));
         if (positions) KZ_CHECK(encode_positions(pos_out, tfs, positions, first, count, value));
-        uint32_t max_tf = 0, min_len = UINT32_MAX;
+        uint32_t max_tf = 0;
         for (size_t k = first; k < first + count; k++) {
             value += tfs[k];
             if (tfs[k] > max_tf) max_tf = tfs[k];
-            uint32_t len = doc_len ? doc_len[docs[k]] : 0;
-            if (len < min_len) min_len = len;
         }
         if (nblocks > 1) {
             uint8_t *e = doc_out->data + skips_at + SKIP_ENTRY_BYTES * b;
@@ -169,12 +193,14 @@ int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, c
             kz_store_u32le(e + 4, (uint32_t)doc_off);
             kz_store_u32le(e + 8, (uint32_t)pos_off);
             kz_store_u32le(e + 12, max_tf);
-            kz_store_u32le(e + 16, min_len);
+            kz_store_u32le(e + 16, imp_off[b]);
         }
     }
     if (doc_bytes) *doc_bytes = doc_out->len - doc_start;
     if (pos_bytes) *pos_bytes = pos_out ? pos_out->len - pos_start : 0;
 done:
+    kz_buf_free(&imp);
+    free(imp_off);
     if (rc < 0) { /* leave both streams as they were */
         doc_out->len = doc_start;
         if (pos_out) pos_out->len = pos_start;
@@ -194,18 +220,18 @@ static uint32_t skip_last(const kz_postings_cursor *c, uint32_t b)
 static int read_skip(const kz_postings_cursor *c, uint32_t b, struct skip *s)
 {
     if (!c->skips) {
-        *s = (struct skip){c->n ? c->ids[c->n - 1] : 0, 0, 0, c->list_max_tf, c->list_min_len};
+        *s = (struct skip){c->n ? c->ids[c->n - 1] : 0, 0, 0, c->list_max_tf, 0};
         return KZ_OK;
     }
     const uint8_t *e = c->skips + (size_t)SKIP_ENTRY_BYTES * b;
     *s = (struct skip){kz_load_u32le(e), kz_load_u32le(e + 4), kz_load_u32le(e + 8),
                        kz_load_u32le(e + 12), kz_load_u32le(e + 16)};
-    if (s->max_tf == 0 || s->max_tf > c->list_max_tf || s->min_len < c->list_min_len ||
+    if (s->max_tf == 0 || s->max_tf > c->list_max_tf || s->imp_off >= c->impacts_len ||
         s->last == KZ_DOC_END)
         return kz_fail(KZ_ECORRUPT,
                        "postings: skip entry of block %u of %u contradicts the list header "
-                       "(max tf %u of %u, min length %u of %u, last id %u)",
-                       b, c->nblocks, s->max_tf, c->list_max_tf, s->min_len, c->list_min_len,
+                       "(max tf %u of %u, impacts at %u of %zu, last id %u)",
+                       b, c->nblocks, s->max_tf, c->list_max_tf, s->imp_off, c->impacts_len,
                        s->last);
     return KZ_OK;
 }
@@ -216,16 +242,42 @@ static void show_block_max(kz_postings_cursor *c, uint32_t b, const struct skip 
     if (b >= c->nblocks) {
         c->block_last_doc = KZ_DOC_END;
         c->block_max_tf = 0;
-        c->block_min_len = c->list_min_len;
         return;
     }
     c->block_last_doc = s->last;
     c->block_max_tf = s->max_tf;
-    c->block_min_len = s->min_len;
+    c->block_imp_off = s->imp_off;
 }
 
-/* Decodes block b. Its ids must exceed `floor` (the previous block's last id, or an id already
- * returned), so the cursor's ids only grow even over damaged skip entries. */
+int kz_postings_block_impacts(kz_postings_cursor *c, const kz_impacts **out)
+{
+    static const kz_impacts none = {0, {0}, {0}};
+    if (c->shallow >= c->nblocks) {
+        *out = &none;
+        return KZ_OK;
+    }
+    if (!c->skips) {
+        *out = &c->list_impacts;
+        return KZ_OK;
+    }
+    if (c->impacts_block != c->shallow) {
+        const uint8_t *p = c->impacts + c->block_imp_off;
+        KZ_TRY(kz_impacts_decode(&c->block_impacts, &p, c->impacts + c->impacts_len));
+        const kz_impacts *im = &c->block_impacts;
+        if (im->tf[im->n - 1] != c->block_max_tf || im->len[0] < c->list_min_len)
+            return kz_fail(KZ_ECORRUPT,
+                           "postings: impacts of block %u of %u contradict its skip entry or the "
+                           "list's (max tf %u, not %u; min length %u, below %u)",
+                           c->shallow, c->nblocks, im->tf[im->n - 1], c->block_max_tf, im->len[0],
+                           c->list_min_len);
+        c->impacts_block = c->shallow;
+    }
+    *out = &c->block_impacts;
+    return KZ_OK;
+}
+
+/* Decodes the ids of block b. Its ids must exceed `floor` (the previous block's last id, or an
+ * id already returned), so the cursor's ids only grow even over damaged skip entries. */
 static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
 {
     struct skip s, prev = {0, 0, 0, 0, 0};
@@ -239,7 +291,7 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
         return kz_fail(KZ_ECORRUPT, "postings: block %u exceeds its list (offset %u > length %zu)",
                        b, s.doc_off, avail);
     const uint8_t *p = c->payload + s.doc_off;
-    uint32_t n;
+    uint32_t n, bad;
     if (b < c->nfull) {
         n = KZ_BLOCK_LEN;
         if (avail - s.doc_off < 2 || p[0] > 32 || p[1] > 32 ||
@@ -248,42 +300,43 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
                            "postings: block %u exceeds its list or has a bad bit width "
                            "(offset %u, length %zu)",
                            b, s.doc_off, avail);
-        kz_bitunpack128_delta(p + 2, p[0], prev.last, c->ids);
-        kz_bitunpack128(p + 2 + KZ_PACKED_BYTES(p[0]), p[1], c->freqs);
+        bad = kz_bitunpack128_delta(p + 2, p[0], prev.last, c->ids); /* a gap of 0 */
+        c->freq_bits = p[1];
+        c->freq_at = p + 2 + KZ_PACKED_BYTES(p[0]);
+        /* Strictly increasing, the last below KZ_DOC_END: with no gap of 0, only a 32-bit
+         * wrap-around could break it, and 128 gaps of at most 25 bits sum below 2^32, so a
+         * wrap leaves the last id at or below the base. Wider gaps get a full pass. */
+        bad |= c->ids[KZ_BLOCK_LEN - 1] <= prev.last || c->ids[KZ_BLOCK_LEN - 1] == KZ_DOC_END;
+        /* The first gap of block 0 is the first id itself, 0 for passage 0: a full pass then. */
+        if (p[0] > 25 || (bad && b == 0)) {
+            bad = c->ids[KZ_BLOCK_LEN - 1] == KZ_DOC_END;
+            for (uint32_t k = 0; k + 1 < KZ_BLOCK_LEN; k++) bad |= c->ids[k + 1] <= c->ids[k];
+        }
     } else {
         n = c->df - KZ_BLOCK_LEN * c->nfull;
-        const uint8_t *q;
-        KZ_TRY(kz_vbyte_decode(p, c->doc_end, n, c->ids, &q));
-        KZ_TRY(kz_vbyte_decode(q, c->doc_end, n, c->freqs, NULL));
+        KZ_TRY(kz_vbyte_decode(p, c->doc_end, n, c->ids, &c->freq_at));
+        c->freq_bits = UINT32_MAX; /* variable-byte */
         uint64_t acc = prev.last;
         for (uint32_t k = 0; k < n; k++) {
             acc += c->ids[k];
             c->ids[k] = acc >= KZ_DOC_END ? KZ_DOC_END : (uint32_t)acc;
         }
-    }
-    /* A partial block is padded to KZ_BLOCK_LEN (ids KZ_DOC_END, frequencies 0, 1 after the
-     * increment below) so that these loops and advance's count run a constant 128 times, which
-     * the compiler vectorises; nothing reads the padding as postings. */
-    for (uint32_t k = n; k < KZ_BLOCK_LEN; k++) c->ids[k] = KZ_DOC_END, c->freqs[k] = 0;
-    /* one pass, one branch: ids strictly increasing, tf-1 below the block maximum */
-    uint32_t bad =
-        c->ids[0] < floor || c->ids[n - 1] == KZ_DOC_END || (c->skips && c->ids[n - 1] != s.last);
-    if (n == KZ_BLOCK_LEN)
-        for (uint32_t k = 1; k < KZ_BLOCK_LEN; k++) bad |= c->ids[k] <= c->ids[k - 1];
-    else
+        /* padded so that advance's search may read up to ids[KZ_BLOCK_LEN - 1] */
+        for (uint32_t k = n; k < KZ_BLOCK_LEN; k++) c->ids[k] = KZ_DOC_END;
+        bad = c->ids[n - 1] == KZ_DOC_END;
         for (uint32_t k = 1; k < n; k++) bad |= c->ids[k] <= c->ids[k - 1];
-    for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) bad |= c->freqs[k] >= s.max_tf;
+    }
+    bad |= c->ids[0] < floor || (c->skips && c->ids[n - 1] != s.last);
     if (bad)
-        return kz_fail(KZ_ECORRUPT,
-                       "postings: block %u of %u decodes to ids out of order or frequencies "
-                       "above its maximum %u",
-                       b, c->nblocks, s.max_tf);
-    for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) c->freqs[k] += 1;
+        return kz_fail(KZ_ECORRUPT, "postings: block %u of %u decodes to ids out of order", b,
+                       c->nblocks);
+    c->freq_max = s.max_tf;
+    c->freq_block = UINT32_MAX;
+    c->freq_singles = 0;
     c->block = b;
     c->n = n;
     c->i = 0;
     c->doc = c->ids[0];
-    c->tf = c->freqs[0];
     if (c->shallow <= b) {
         if (!c->skips) s.last = c->ids[n - 1];
         show_block_max(c, b, &s);
@@ -291,10 +344,57 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
     return KZ_OK;
 }
 
+/* Past this many single reads in a block, decoding the whole block is cheaper. */
+#define FREQ_SINGLES 8
+
+int kz_postings_freq_slow(kz_postings_cursor *c, uint32_t *tf)
+{
+    if (c->doc != KZ_DOC_END && c->freq_bits != UINT32_MAX && c->freq_singles < FREQ_SINGLES) {
+        c->freq_singles++;
+        uint32_t v = kz_bitunpack128_one(c->freq_at, c->freq_bits, c->i);
+        if (v >= c->freq_max)
+            return kz_fail(KZ_ECORRUPT,
+                           "postings: block %u of %u has a frequency above its maximum %u",
+                           c->block, c->nblocks, c->freq_max);
+        *tf = v + 1;
+        return KZ_OK;
+    }
+    KZ_TRY(kz_postings_load_freqs(c));
+    *tf = c->freqs[c->i];
+    return KZ_OK;
+}
+
+int kz_postings_block_freqs(kz_postings_cursor *c, const uint32_t **freqs)
+{
+    if (c->freq_block != c->block || c->doc == KZ_DOC_END) KZ_TRY(kz_postings_load_freqs(c));
+    *freqs = c->freqs;
+    return KZ_OK;
+}
+
+int kz_postings_load_freqs(kz_postings_cursor *c)
+{
+    if (c->doc == KZ_DOC_END)
+        return kz_fail(KZ_EINVAL, "postings: frequency asked of an exhausted cursor");
+    if (c->freq_bits == UINT32_MAX)
+        KZ_TRY(kz_vbyte_decode(c->freq_at, c->doc_end, c->n, c->freqs, NULL));
+    else
+        kz_bitunpack128(c->freq_at, c->freq_bits, c->freqs); /* bounds checked when decoded */
+    /* Stored minus one, below the block's maximum: one branch-free pass over a constant 128
+     * (a partial block's unused slots are zeroed first). */
+    for (uint32_t k = c->n; k < KZ_BLOCK_LEN; k++) c->freqs[k] = 0;
+    uint32_t bad = 0;
+    for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) bad |= c->freqs[k] >= c->freq_max;
+    if (bad)
+        return kz_fail(KZ_ECORRUPT, "postings: block %u of %u has frequencies above its maximum %u",
+                       c->block, c->nblocks, c->freq_max);
+    for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) c->freqs[k] += 1;
+    c->freq_block = c->block;
+    return KZ_OK;
+}
+
 static void exhaust(kz_postings_cursor *c)
 {
     c->doc = KZ_DOC_END;
-    c->tf = 0;
     c->i = c->n;
     struct skip none = {0, 0, 0, 0, 0};
     show_block_max(c, c->nblocks, &none);
@@ -330,17 +430,20 @@ int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, 
     memset(c, 0, offsetof(kz_postings_cursor, ids));
     c->doc = KZ_DOC_END;
     c->pos_block = UINT32_MAX;
+    c->impacts_block = UINT32_MAX;
+    c->freq_block = UINT32_MAX;
+    c->ids[KZ_BLOCK_LEN] = KZ_DOC_END;
     if (df == 0) return kz_fail(KZ_ECORRUPT, "postings: list of 0 postings (df 0)");
     if (!doc || doc_len == 0) return kz_fail(KZ_ECORRUPT, "postings: empty doc data for a list");
     const uint8_t *p = doc, *end = doc + doc_len;
-    uint64_t head, min_len;
-    if (kz_read_varint(&p, end, &head) < 0 || kz_read_varint(&p, end, &min_len) < 0 ||
-        head >> 1 == 0 || head >> 1 > UINT32_MAX || min_len > UINT32_MAX)
+    uint64_t has_pos;
+    if (kz_read_varint(&p, end, &has_pos) < 0 || has_pos > 1 ||
+        kz_impacts_decode(&c->list_impacts, &p, end) < 0)
         return kz_fail(KZ_ECORRUPT, "postings: damaged list header (%zu bytes)", doc_len);
     c->df = df;
-    c->list_max_tf = (uint32_t)(head >> 1);
-    c->has_pos = (uint32_t)(head & 1);
-    c->list_min_len = (uint32_t)min_len;
+    c->list_max_tf = c->list_impacts.tf[c->list_impacts.n - 1];
+    c->has_pos = (uint32_t)has_pos;
+    c->list_min_len = c->list_impacts.len[0];
     c->nblocks = df / KZ_BLOCK_LEN + (df % KZ_BLOCK_LEN != 0);
     c->nfull = df / KZ_BLOCK_LEN;
     c->doc_data = doc;
@@ -348,12 +451,19 @@ int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, 
     c->pos_data = pos;
     c->pos_end = pos ? pos + pos_len : NULL;
     if (c->nblocks > 1) {
-        if ((size_t)(end - p) / SKIP_ENTRY_BYTES < c->nblocks)
+        uint64_t imp_len;
+        if (kz_read_varint(&p, end, &imp_len) < 0 ||
+            (size_t)(end - p) / SKIP_ENTRY_BYTES < c->nblocks ||
+            (size_t)(end - p) - (size_t)SKIP_ENTRY_BYTES * c->nblocks < imp_len)
             return kz_fail(KZ_ECORRUPT,
-                           "postings: skip table of %u blocks exceeds its list (length %zu)",
+                           "postings: skip table and impacts of %u blocks exceed their list "
+                           "(length %zu)",
                            c->nblocks, doc_len);
         c->skips = p;
         p += (size_t)SKIP_ENTRY_BYTES * c->nblocks;
+        c->impacts = p;
+        c->impacts_len = (size_t)imp_len;
+        p += imp_len;
     }
     c->payload = p;
     int rc = decode_block(c, 0, 0);
@@ -366,7 +476,6 @@ int kz_postings_next(kz_postings_cursor *c)
     if (c->doc == KZ_DOC_END) return KZ_OK;
     if (++c->i < c->n) {
         c->doc = c->ids[c->i];
-        c->tf = c->freqs[c->i];
         return KZ_OK;
     }
     if (c->block + 1 >= c->nblocks) {
@@ -378,7 +487,7 @@ int kz_postings_next(kz_postings_cursor *c)
     return rc;
 }
 
-int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
+int kz_postings_advance_far(kz_postings_cursor *c, uint32_t target)
 {
     if (target <= c->doc) return KZ_OK; /* also when exhausted */
     if (target > c->ids[c->n - 1]) {
@@ -393,36 +502,47 @@ int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
             return rc;
         }
     }
-    /* ids[n-1] >= target now, and ids[i] < target unless a block was just decoded. Gallop
-     * from i (steps 1, 2, 4, ...) to bracket the first id >= target, then halve the bracket:
-     * intersections mostly move a few postings, which this finds in a few compares, and a long
-     * jump inside the block still costs only O(log 128). */
-    uint32_t lo = c->i;
-    if (c->ids[lo] < target) {
-        uint32_t last = c->n - 1, step = 1, hi = lo + 1;
-        while (hi < last && c->ids[hi] < target) {
-            lo = hi;
-            step *= 2;
-            hi = lo + step < last ? lo + step : last;
-        }
-        /* ids[lo] < target <= ids[hi] */
-        while (hi - lo > 1) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (c->ids[mid] < target)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        lo = hi;
-    }
+    /* ids[n-1] >= target now (the padding after n is KZ_DOC_END): the first id >= target,
+     * often the first of a block just decoded (a skip to where a block starts) */
+    uint32_t lo = c->ids[0] >= target ? 0 : kz_postings_lower_bound(c->ids, target);
     c->i = lo;
     c->doc = c->ids[lo];
-    c->tf = c->freqs[lo];
     return KZ_OK;
+}
+
+int kz_postings_leapfrog(kz_postings_cursor *const *cs, size_t n, uint32_t target, uint32_t limit,
+                         uint32_t *doc, int *found)
+{
+    kz_postings_cursor *lead = cs[0];
+    *found = 0;
+    for (;;) {
+        KZ_TRY(kz_postings_advance(lead, target));
+        uint32_t cand = lead->doc;
+        if (cand == KZ_DOC_END || cand > limit) {
+            *doc = cand;
+            return KZ_OK;
+        }
+        size_t i = 1;
+        for (; i < n; i++) {
+            KZ_TRY(kz_postings_advance(cs[i], cand));
+            if (cs[i]->doc != cand) break;
+        }
+        if (i == n) {
+            *doc = cand;
+            *found = 1;
+            return KZ_OK;
+        }
+        target = cs[i]->doc; /* KZ_DOC_END exhausts the lead next round */
+    }
 }
 
 int kz_postings_shallow_advance(kz_postings_cursor *c, uint32_t target)
 {
+    /* Commonest of all (WAND asks at every pivot): the target is in the decoded block, which the
+     * block-max fields already describe. */
+    if (c->shallow == c->block && c->block < c->nblocks && c->doc != KZ_DOC_END &&
+        target <= c->block_last_doc)
+        return KZ_OK;
     struct skip s = {0, 0, 0, 0, 0};
     if (c->doc == KZ_DOC_END) {
         show_block_max(c, c->nblocks, &s);
@@ -491,6 +611,8 @@ int kz_postings_positions(kz_postings_cursor *c, uint32_t *out)
         return kz_fail(KZ_ECORRUPT, "postings: the list %s",
                        c->has_pos ? "was opened without its position stream"
                                   : "was written without positions");
+    if (c->freq_block != c->block) KZ_TRY(kz_postings_load_freqs(c)); /* the walk needs them */
+    uint32_t tf = c->freqs[c->i];
     if (c->pos_block != c->block) {
         uint64_t total = 0;
         for (uint32_t k = 0; k < c->n; k++) total += c->freqs[k];
@@ -518,12 +640,12 @@ int kz_postings_positions(kz_postings_cursor *c, uint32_t *out)
     uint64_t v = c->pos_value;
     uint32_t done = 0, len = 0;
     uint64_t last = 0;
-    while (done < c->tf) {
+    while (done < tf) {
         KZ_TRY(load_chunk(c, v / KZ_BLOCK_LEN, &len));
         if (v % KZ_BLOCK_LEN >= len) /* cannot happen while freqs sum to total; never loop */
             return kz_fail(KZ_ECORRUPT, "postings: positions of block %u are inconsistent",
                            c->block);
-        for (uint32_t k = (uint32_t)(v % KZ_BLOCK_LEN); k < len && done < c->tf; k++, v++) {
+        for (uint32_t k = (uint32_t)(v % KZ_BLOCK_LEN); k < len && done < tf; k++, v++) {
             uint64_t p = done == 0 ? c->pos_buf[k] : last + c->pos_buf[k];
             if ((done > 0 && c->pos_buf[k] == 0) || p > UINT32_MAX)
                 return kz_fail(KZ_ECORRUPT,

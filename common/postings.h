@@ -7,9 +7,10 @@
  * segment-local passage ids, strictly increasing. Full blocks of KZ_BLOCK_LEN postings are
  * bit-packed (id gaps with delta coding, frequencies minus one); the last partial block is
  * variable-byte. Each block has a skip entry holding its last id, the byte offsets of its doc and
- * position data, its maximum frequency and the smallest passage length among its passages, so
- * that advance(target) skips whole blocks without decoding them, and BM25 upper bounds per block
- * can be computed for any k1 and b. The byte layout is in docs/format/postings.md.
+ * position data and its maximum frequency, so that advance(target) skips whole blocks without
+ * decoding them; the list and each block carry their impacts (impacts.h), from which the exact
+ * BM25 maximum of the list or block is computed for any k1 and b. The byte layout is in
+ * docs/format/postings.md.
  *
  * The cursor trusts nothing: every offset read from the stream is checked against the stream's
  * length, and damage gives KZ_ECORRUPT, never an out-of-bounds read. */
@@ -18,6 +19,8 @@
 
 #include "bitpack.h"
 #include "buf.h"
+#include "impacts.h"
+#include "kzsearch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -42,28 +45,39 @@ int kz_postings_encode(kz_buf *doc_out, kz_buf *pos_out, const uint32_t *docs, c
  * private. A cursor is a plain value: it allocates nothing and needs no free. */
 typedef struct kz_postings_cursor {
     uint32_t doc; /* read: current passage id, or KZ_DOC_END when exhausted */
-    uint32_t tf;  /* read: frequency in the current passage */
     uint32_t df;  /* read: postings in the list */
 
-    /* read, after kz_postings_shallow_advance: the block that may hold the target */
+    /* read, after kz_postings_shallow_advance: the block that may hold the target (its impacts:
+     * kz_postings_block_impacts) */
     uint32_t block_last_doc; /* last id of that block (KZ_DOC_END past the last block) */
-    uint32_t block_max_tf;   /* largest frequency in that block */
-    uint32_t block_min_len;  /* smallest passage length in that block */
+    uint32_t block_max_tf;   /* largest frequency in that block (0 past the last block) */
     uint32_t list_max_tf;    /* largest frequency in the whole list */
     uint32_t list_min_len;   /* smallest passage length in the whole list */
+    kz_impacts list_impacts; /* the list's (frequency, length) frontier */
 
     /* private */
     const uint8_t *doc_data, *doc_end; /* the list's doc bytes */
     const uint8_t *pos_data, *pos_end; /* the list's position bytes (NULL when not given) */
     const uint8_t *skips;              /* the skip entries; NULL for a one-block list */
     const uint8_t *payload;            /* the first block's doc data */
-    uint32_t nblocks;                  /* blocks, including a final partial one */
-    uint32_t nfull;                    /* bit-packed blocks (all but a partial last one) */
-    uint32_t block;                    /* index of the decoded block */
-    uint32_t shallow;                  /* index of the block shallow_advance points at */
-    uint32_t i, n;                     /* position in the decoded block and its length */
-    uint32_t has_pos;                  /* the list was written with positions */
-    uint32_t ids[KZ_BLOCK_LEN];
+    const uint8_t *impacts;            /* the blocks' impacts (with a skip table) */
+    size_t impacts_len;
+    uint32_t block_imp_off; /* offset of block `shallow`'s impacts */
+    uint32_t impacts_block; /* block whose impacts block_impacts holds (or UINT32_MAX) */
+    kz_impacts block_impacts;
+    uint32_t nblocks; /* blocks, including a final partial one */
+    uint32_t nfull;   /* bit-packed blocks (all but a partial last one) */
+    uint32_t block;   /* index of the decoded block */
+    uint32_t shallow; /* read: the block shallow_advance points at (a key for caching its bounds) */
+    uint32_t i, n;    /* position in the decoded block and its length */
+    uint32_t has_pos; /* the list was written with positions */
+    /* frequencies of the decoded block, decoded on first use (see kz_postings_freq) */
+    uint32_t freq_block;            /* block whose frequencies are in freqs[] (UINT32_MAX: none) */
+    uint32_t freq_bits;             /* their bit width in a full block */
+    uint32_t freq_max;              /* the block's max_tf, which every frequency must respect */
+    uint32_t freq_singles;          /* frequencies of this block read one by one so far */
+    const uint8_t *freq_at;         /* their encoded bytes */
+    uint32_t ids[KZ_BLOCK_LEN + 1]; /* ids[KZ_BLOCK_LEN] is always KZ_DOC_END: a sentinel */
     uint32_t freqs[KZ_BLOCK_LEN];
     /* positions of the decoded block, read lazily and only forwards */
     uint32_t pos_block;   /* block whose position layout is loaded (UINT32_MAX: none) */
@@ -85,18 +99,86 @@ typedef struct kz_postings_cursor {
 int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, const uint8_t *pos,
                      size_t pos_len, uint32_t df);
 
+/* Decodes all the frequencies of the decoded block into freqs[]. */
+int kz_postings_load_freqs(kz_postings_cursor *c);
+
+/* For scanning postings in bulk: the decoded block's ids are c->ids[c->i .. c->n) (the current
+ * posting first); this decodes their frequencies into *freqs (same indices). KZ_OK or
+ * KZ_ECORRUPT; KZ_EINVAL when exhausted. */
+int kz_postings_block_freqs(kz_postings_cursor *c, const uint32_t **freqs);
+
+/* Moves to posting i of the decoded block (c->i <= i < c->n): never backwards. */
+static inline void kz_postings_seek_in_block(kz_postings_cursor *c, uint32_t i)
+{
+    c->i = i;
+    c->doc = c->ids[i];
+}
+
+/* kz_postings_freq when the block's frequencies are not decoded. */
+int kz_postings_freq_slow(kz_postings_cursor *c, uint32_t *tf);
+
+/* The frequency of the term in the current passage (doc != KZ_DOC_END) into *tf. Frequencies
+ * are decoded only when asked for: the first few of a block one by one (an intersection scores
+ * a few postings of each block of a long list), then the whole block. KZ_OK, KZ_ECORRUPT, or
+ * KZ_EINVAL when exhausted. */
+static inline int kz_postings_freq(kz_postings_cursor *c, uint32_t *tf)
+{
+    if (c->freq_block != c->block || c->doc == KZ_DOC_END) return kz_postings_freq_slow(c, tf);
+    *tf = c->freqs[c->i];
+    return KZ_OK;
+}
+
 /* Moves to the next posting (doc becomes KZ_DOC_END after the last). KZ_OK or KZ_ECORRUPT. */
 int kz_postings_next(kz_postings_cursor *c);
 
+/* kz_postings_advance's general case: a gallop within the block, or skipping to another. */
+int kz_postings_advance_far(kz_postings_cursor *c, uint32_t target);
+
 /* Moves to the first posting with id >= target, skipping whole blocks through the skip data.
- * Never moves backwards. KZ_OK or KZ_ECORRUPT. */
-int kz_postings_advance(kz_postings_cursor *c, uint32_t target);
+ * Never moves backwards. KZ_OK or KZ_ECORRUPT. Inline for the commonest case of an
+ * intersection of dense lists: the target is the next posting or before it. */
+/* The index of the first of the KZ_BLOCK_LEN increasing ids that is >= target, given that the
+ * last is: a binary search whose steps compile to conditional moves, so that an intersection
+ * (whose probes land anywhere) pays no mispredicted branches - they were a third of its time. */
+static inline uint32_t kz_postings_lower_bound(const uint32_t *ids, uint32_t target)
+{
+    uint32_t pos = 0;
+    for (uint32_t step = KZ_BLOCK_LEN / 2; step > 0; step /= 2)
+        pos += step & (0u - (uint32_t)(ids[pos + step - 1] < target)); /* no branch */
+    return pos;
+}
+
+static inline int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
+{
+    if (target <= c->doc) return KZ_OK; /* also when exhausted */
+    if (target <= c->ids[c->n - 1]) {   /* in the decoded block: the next posting (a walk) or
+                                         anywhere after it (an intersection) */
+        c->i = c->ids[c->i + 1] >= target ? c->i + 1 : kz_postings_lower_bound(c->ids, target);
+        c->doc = c->ids[c->i];
+        return KZ_OK;
+    }
+    return kz_postings_advance_far(c, target);
+}
+
+/* Leapfrog intersection of cs[0..n) (n >= 1, cs[0] the shortest list, the others in the order
+ * they should be probed): moves them to the first id >= target that every list holds. If that
+ * id is <= limit, *doc receives it and *found is 1; otherwise the search stops once cs[0] is
+ * past limit (or exhausted), *doc receives cs[0]'s id (> limit, or KZ_DOC_END) and *found is 0,
+ * the others standing at or below it - so a caller can look at block bounds between windows.
+ * KZ_OK or KZ_ECORRUPT. */
+int kz_postings_leapfrog(kz_postings_cursor *const *cs, size_t n, uint32_t target, uint32_t limit,
+                         uint32_t *doc, int *found);
 
 /* Points the block-max fields at the block that would hold target, without decoding it or
  * moving the cursor. target must be >= the current doc. KZ_OK or KZ_ECORRUPT. */
 int kz_postings_shallow_advance(kz_postings_cursor *c, uint32_t target);
 
-/* Decodes the tf positions of the current posting into out (room for c->tf values), increasing.
+/* The impacts of the block the block-max fields describe (decoded on first request; the list's
+ * own for a one-block list; none, n = 0, past the last block). KZ_OK or KZ_ECORRUPT. */
+int kz_postings_block_impacts(kz_postings_cursor *c, const kz_impacts **out);
+
+/* Decodes the positions of the current posting into out (room for its frequency's worth of
+ * values, kz_postings_freq), increasing.
  * KZ_OK, or KZ_ECORRUPT (also when the list was opened without positions). */
 int kz_postings_positions(kz_postings_cursor *c, uint32_t *out);
 

@@ -280,7 +280,7 @@ int kz_segment_passage_doc(const kz_segment *seg, uint32_t passage, uint32_t *do
         else
             hi = mid;
     }
-    uint32_t first, n;
+    uint32_t first = 0, n = 0; /* set by kz_segment_doc_range; gcc -O3 cannot tell */
     KZ_TRY(kz_segment_doc_range(seg, lo, &first, &n));
     if (passage < first || passage - first >= n)
         return corrupt(seg, "passage belongs to no document");
@@ -343,13 +343,16 @@ static int verify_postings(const kz_segment *seg)
                               seg->positions + info.pos_off, info.pos_len, info.df);
         uint64_t seen = 0, occurrences = 0;
         while (rc == KZ_OK && c.doc != KZ_DOC_END) {
-            if (c.doc >= seg->npassages || c.tf > seg->lengths[c.doc]) {
+            uint32_t tf;
+            rc = kz_postings_freq(&c, &tf);
+            if (rc < 0) break;
+            if (c.doc >= seg->npassages || tf > seg->lengths[c.doc]) {
                 rc = corrupt(seg, "posting out of range");
                 break;
             }
-            if (c.tf > pos_cap) {
+            if (tf > pos_cap) {
                 free(pos);
-                pos_cap = c.tf;
+                pos_cap = tf;
                 pos = malloc(pos_cap * sizeof *pos);
                 if (pos == NULL) {
                     rc = KZ_ENOMEM_FAIL();
@@ -359,7 +362,7 @@ static int verify_postings(const kz_segment *seg)
             rc = kz_postings_positions(&c, pos);
             if (rc < 0) break;
             seen++;
-            occurrences += c.tf;
+            occurrences += tf;
             rc = kz_postings_next(&c);
         }
         if (rc == KZ_OK && (seen != info.df || occurrences != info.cf))

@@ -336,7 +336,7 @@ int kz_termdict_lookup(const kz_termdict *td, const char *term, size_t len, kz_t
 /* Reads the first term of block b into term (KZ_TERM_MAX bytes). */
 static int first_term(const kz_termdict *td, uint64_t b, char *term, size_t *len)
 {
-    const uint8_t *p, *end;
+    const uint8_t *p = NULL, *end = NULL; /* set by block_bounds; gcc -O3 cannot tell */
     KZ_TRY(block_bounds(td, b, &p, &end));
     uint64_t doc_end, pos_end;
     kz_term_info info;
@@ -369,7 +369,7 @@ int kz_termdict_iter_init(kz_termdict_iter *it, const kz_termdict *td, const cha
     while (hi - lo > 1) {
         uint64_t mid = lo + (hi - lo) / 2;
         char t[KZ_TERM_MAX];
-        size_t tl;
+        size_t tl = 0; /* set by first_term */
         KZ_TRY(first_term(td, mid, t, &tl));
         if (compare(t, tl, it->prefix, len) <= 0)
             lo = mid;

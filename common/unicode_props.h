@@ -71,6 +71,9 @@ typedef enum kz_ucd_script {
 #define KZ_UCD_MAX_CP      0x10ffffu
 
 extern const uint16_t kz_ucd_latin1[256];
+/* Per byte: 1 for an ASCII character of Word_Break ALetter, 2 for ASCII Numeric, 0 for any
+ * other byte (every byte >= 0x80 included): the word breaker's run of letters and digits. */
+extern const uint8_t kz_ucd_ascii_alnum[256];
 extern const uint16_t kz_ucd_classes[];
 extern const uint16_t kz_ucd_stage1[(KZ_UCD_MAX_CP >> KZ_UCD_BLOCK_SHIFT) + 1];
 extern const uint8_t kz_ucd_stage2[];

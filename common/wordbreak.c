@@ -123,6 +123,14 @@ static int is_break(const kz_wordbreak *wb, uint16_t info, const uint8_t *after,
     return 1;     /* WB999 */
 }
 
+/* kz_ucd_ascii_alnum's values are the flags a run of them gives its segment. */
+_Static_assert(KZ_WB_HAS_LETTER == 1 && KZ_WB_HAS_DIGIT == 2, "kz_ucd_ascii_alnum encoding");
+
+static uint8_t ascii_alnum_wb(uint8_t b)
+{
+    return (uint8_t)(kz_ucd_latin1[b] & KZ_UCD_WB_MASK);
+}
+
 int kz_wordbreak_next(kz_wordbreak *wb, size_t *start, size_t *end, unsigned *flags)
 {
     if (wb->pos >= wb->len) return 0; /* WB2 */
@@ -141,16 +149,16 @@ int kz_wordbreak_next(kz_wordbreak *wb, size_t *start, size_t *end, unsigned *fl
          * and no earlier rule can apply to them, so take the run without the rule chain. */
         if (wb->l1 == KZ_WB_ALETTER || wb->l1 == KZ_WB_NUMERIC) {
             const uint8_t *run = p;
-            unsigned w = wb->l1;
-            while (p < stop && *p < 0x80) {
-                w = kz_ucd_latin1[*p] & KZ_UCD_WB_MASK;
-                if (w != KZ_WB_ALETTER && w != KZ_WB_NUMERIC) break;
-                f |= w == KZ_WB_NUMERIC ? KZ_WB_HAS_DIGIT : KZ_WB_HAS_LETTER;
-                wb->l2 = wb->l1;
-                wb->l1 = (uint8_t)w;
+            unsigned c;
+            while (p < stop && (c = kz_ucd_ascii_alnum[*p]) != 0) {
+                f |= c;
                 p++;
             }
-            if (p != run) wb->prev = wb->l1;
+            if (p - run >= 2)
+                wb->l2 = ascii_alnum_wb(p[-2]);
+            else if (p != run)
+                wb->l2 = wb->l1;
+            if (p != run) wb->prev = wb->l1 = ascii_alnum_wb(p[-1]);
             if (p >= stop) break;
         }
         info = info_at(p, stop, &n);

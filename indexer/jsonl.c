@@ -122,13 +122,44 @@ static int put_utf8(kz_buf *out, unsigned cp)
 }
 
 /* Parses the string at p->pos (which is '"'), appending its decoded bytes to out if not NULL. */
+/* Non-zero when one of the 8 bytes of w is a byte a string cannot copy as it is: a quote, a
+ * backslash, a control character (< 0x20) or the start of a multi-byte character (>= 0x80). */
+static inline uint64_t special_bytes(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    uint64_t zero_q = (quote - ones) & ~quote, zero_b = (backslash - ones) & ~backslash;
+    uint64_t control = (w - ones * 0x20) & ~w; /* a byte below 0x20 borrows into its top bit */
+    return (w | zero_q | zero_b | control) & high;
+}
+
+/* The end of the run of bytes from i that a string copies unchanged: plain ASCII, eight bytes
+ * at a time (most of a text), and well-formed UTF-8 characters. Stops at a quote, a backslash,
+ * a control character, ill-formed UTF-8 or n. */
+static size_t plain_run(const unsigned char *s, size_t i, size_t n)
+{
+    for (;;) {
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (special_bytes(w)) break;
+            i += 8;
+        }
+        while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') i++;
+        if (i >= n || s[i] < 0x80) return i;
+        size_t l = kz_utf8_valid_len(s + i, n - i);
+        if (!l) return i;
+        i += l;
+    }
+}
+
 static int parse_string(parser *p, kz_buf *out)
 {
     const unsigned char *s = p->s;
     size_t i = p->pos + 1, n = p->len;
     for (;;) {
         size_t run = i;
-        while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') i++;
+        i = plain_run(s, i, n);
         if (out && i > run) KZ_TRY(kz_buf_append(out, s + run, i - run));
         if (i >= n) return perr(p, p->pos, "unterminated string");
         unsigned char c = s[i];
@@ -137,13 +168,7 @@ static int parse_string(parser *p, kz_buf *out)
             return KZ_OK;
         }
         if (c < 0x20) return perr(p, i, "control character U+%04X in a string must be escaped", c);
-        if (c >= 0x80) {
-            size_t l = kz_utf8_valid_len(s + i, n - i);
-            if (!l) return perr(p, i, "invalid UTF-8 byte 0x%02X in a string", c);
-            if (out) KZ_TRY(kz_buf_append(out, s + i, l));
-            i += l;
-            continue;
-        }
+        if (c >= 0x80) return perr(p, i, "invalid UTF-8 byte 0x%02X in a string", c);
         /* a backslash escape */
         if (i + 1 >= n) return perr(p, p->pos, "unterminated string");
         unsigned char e = s[i + 1];

@@ -132,11 +132,13 @@ static int gather(const input *in, growable *docs, growable *tfs, growable *pos)
             return kz_fail(KZ_ECORRUPT, "segment %s: posting out of range", seg->path);
         uint32_t to = in->map[c.doc];
         if (to != KZ_DOC_END) {
+            uint32_t tf;
+            KZ_TRY(kz_postings_freq(&c, &tf));
             KZ_TRY(push(docs, to));
-            KZ_TRY(push(tfs, c.tf));
-            KZ_TRY(reserve(pos, c.tf));
+            KZ_TRY(push(tfs, tf));
+            KZ_TRY(reserve(pos, tf));
             KZ_TRY(kz_postings_positions(&c, pos->v + pos->n));
-            pos->n += c.tf;
+            pos->n += tf;
         }
         KZ_TRY(kz_postings_next(&c));
     }

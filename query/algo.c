@@ -60,11 +60,8 @@ int kz_plan_score(const kz_plan_segment *p, uint32_t doc, const double *known,
     return KZ_OK;
 }
 
-/* Shapes, from measurements on synthetic Zipf lists (docs/RANKING.md): a conjunction whenever
- * something is required; for a single term, BMW when k is small (block bounds skip whole
- * blocks) and the plain exhaustive walk when it is not (little to prune, and its match count is
- * exact); MaxScore for two terms or more, where it beat BMW 1.0-1.6 times (BMW pays for
- * sorting cursors and shallow moves at every pivot). */
+/* Shapes (measured: docs/RANKING.md): a conjunction whenever something is required, or when
+ * one clause is all there is; BlockMax-WAND for two should clauses or more. */
 kz_algo_fn kz_algo_choose(const kz_plan_segment *p, int algorithm, uint32_t k)
 {
     if (algorithm == KZ_ALGO_EXHAUSTIVE) return kz_algo_exhaustive;
@@ -72,11 +69,10 @@ kz_algo_fn kz_algo_choose(const kz_plan_segment *p, int algorithm, uint32_t k)
     if (p->nshould == 0) return kz_algo_exhaustive;
     if (algorithm == KZ_ALGO_MAXSCORE) return kz_algo_maxscore;
     if (algorithm == KZ_ALGO_BMW) return kz_algo_bmw;
-    /* Measured on the benchmark collection (instructions per query, docs/RANKING.md): with one
-       clause, block bounds seldom beat the threshold and the plain walk is cheapest; with two,
-       MaxScore; with three or more, BlockMax-WAND. */
+    /* Measured on the benchmark collection (instructions per query, docs/RANKING.md): one
+       clause is required in effect, and the conjunction's block windows skip most of a frequent
+       term's blocks; with two or more, BlockMax-WAND, now that block bounds are exact. */
     (void)k;
-    if (p->nshould == 1) return kz_algo_exhaustive;
-    if (p->nshould == 2) return kz_algo_maxscore;
+    if (p->nshould == 1) return kz_algo_conjunction;
     return kz_algo_bmw;
 }

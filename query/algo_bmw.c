@@ -7,7 +7,9 @@
  * cursor on the pivot's doc; if their block bounds together still cannot enter, no passage up
  * to the end of the shortest of those blocks (or the next cursor's doc) can, and the cursor
  * with the largest bound jumps past it. Otherwise, when every cursor up to the pivot is on the
- * pivot's doc, that passage is scored canonically; else the cursors behind are moved up. */
+ * pivot's doc, that passage is scored canonically - once the top k is full, only if the sum of
+ * those cursors' scores (which the canonical order sums differently, within the collector's
+ * margin) can enter; else the cursors behind are moved up. */
 #include "algo.h"
 
 #include "error.h"
@@ -57,6 +59,16 @@ static int step(const kz_plan_segment *p, kz_topk *top, kz_cursor **cs, size_t n
         if (cs[0]->doc == pd) {
             int ok;
             KZ_TRY(kz_plan_allowed(p, pd, &ok));
+            if (ok && top->n == top->k) { /* the passage's score, in any order, is cheap */
+                double sum = 0.0;
+                for (size_t i = 0; i <= pivot && ok; i++) {
+                    double v;
+                    if (kz_cursor_two_phase(cs[i])) break; /* scored only once confirmed */
+                    KZ_TRY(kz_cursor_score(cs[i], &v));
+                    sum += v;
+                    if (i == pivot) ok = kz_topk_competitive(top, sum);
+                }
+            }
             if (ok) {
                 int excluded;
                 KZ_TRY(kz_plan_excluded(p, pd, &excluded));

@@ -109,9 +109,31 @@ static int and_confirm(kz_cursor *c, int *ok)
     return KZ_OK;
 }
 
-static const kz_cursor_ops and_ops = {and_next, and_advance, and_score, and_shallow, NULL};
-static const kz_cursor_ops and_ops_two_phase = {and_next, and_advance, and_score, and_shallow,
-                                                and_confirm};
+/* Exact for the children with nothing to confirm, their own candidate bound for the others. */
+static double and_candidate_max(kz_cursor *c)
+{
+    and_cursor *a = (and_cursor *)c;
+    double s = 0.0;
+    for (size_t i = 0; i < a->n; i++) {
+        kz_cursor *k = a->kids[i];
+        double v = k->max_score;
+        if (kz_cursor_two_phase(k))
+            v = kz_cursor_candidate_max(k);
+        else if (kz_cursor_score(k, &v) < 0)
+            v = k->max_score; /* damage: the bound stays safe, scoring reports it */
+        s += v;
+    }
+    return s;
+}
+
+static const kz_cursor_ops and_ops = {
+    .next = and_next, .advance = and_advance, .score = and_score, .shallow_advance = and_shallow};
+static const kz_cursor_ops and_ops_two_phase = {.next = and_next,
+                                                .advance = and_advance,
+                                                .score = and_score,
+                                                .shallow_advance = and_shallow,
+                                                .confirm = and_confirm,
+                                                .candidate_max = and_candidate_max};
 
 int kz_and_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, size_t n)
 {

@@ -65,10 +65,21 @@ static int andnot_confirm(kz_cursor *c, int *ok)
     return kz_cursor_confirm(((andnot_cursor *)c)->in, ok);
 }
 
-static const kz_cursor_ops andnot_ops = {andnot_next, andnot_advance, andnot_score, andnot_shallow,
-                                         NULL};
-static const kz_cursor_ops andnot_ops_two_phase = {andnot_next, andnot_advance, andnot_score,
-                                                   andnot_shallow, andnot_confirm};
+static double andnot_candidate_max(kz_cursor *c)
+{
+    return kz_cursor_candidate_max(((andnot_cursor *)c)->in);
+}
+
+static const kz_cursor_ops andnot_ops = {.next = andnot_next,
+                                         .advance = andnot_advance,
+                                         .score = andnot_score,
+                                         .shallow_advance = andnot_shallow};
+static const kz_cursor_ops andnot_ops_two_phase = {.next = andnot_next,
+                                                   .advance = andnot_advance,
+                                                   .score = andnot_score,
+                                                   .shallow_advance = andnot_shallow,
+                                                   .confirm = andnot_confirm,
+                                                   .candidate_max = andnot_candidate_max};
 
 int kz_andnot_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor *include, kz_cursor *exclude)
 {

@@ -14,6 +14,8 @@
 #ifndef KZ_BM25_H
 #define KZ_BM25_H
 
+#include "impacts.h"
+
 #include <stdint.h>
 
 #define KZ_BM25_K1 1.2
@@ -57,6 +59,18 @@ static inline double kz_bm25_upper(const kz_bm25 *p, double weight, uint32_t max
 {
     if (max_tf == 0) return 0.0; /* an empty block: nothing to bound (and 0/0 when k1 = 0) */
     return kz_bm25_score(weight, max_tf, kz_bm25_norm(p, min_dl));
+}
+
+/* The largest contribution over the postings an impacts frontier bounds (0 for none): the
+ * exact maximum when the frontier was not shortened. */
+static inline double kz_bm25_upper_impacts(const kz_bm25 *p, double weight, const kz_impacts *im)
+{
+    double best = 0.0;
+    for (uint32_t i = 0; i < im->n; i++) {
+        double v = kz_bm25_upper(p, weight, im->tf[i], im->len[i]);
+        if (v > best) best = v;
+    }
+    return best;
 }
 
 #endif

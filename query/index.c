@@ -75,6 +75,7 @@ static int open_snapshot(kz_index *ix)
         if (s->seg->npassages != ms->npassages)
             return kz_fail(KZ_ECORRUPT, "segment %s does not match the manifest", s->seg->path);
         s->base = base;
+        s->ordinal = i;
         base += s->seg->npassages;
         uint64_t live_docs = s->seg->ndocs;
         if (ms->deletes_gen) {
@@ -101,7 +102,7 @@ static int open_snapshot(kz_index *ix)
         ix->live_docs += live_docs;
     }
     ix->avgdl = ix->live_passages ? (double)ix->total_len / (double)ix->live_passages : 0.0;
-    return KZ_OK;
+    return kz_bm25_init(&ix->bm25, -1, -1, ix->avgdl);
 }
 
 int kz_index_open(kz_index **out, const char *dir)
@@ -194,12 +195,13 @@ void kz_index_release_analyzer(kz_index *ix, int query_mode, kz_analyzer *a)
 }
 
 int kz_index_term_stats(const kz_index *ix, const char *term, size_t len, uint64_t *df,
-                        uint64_t *cf)
+                        uint64_t *cf, kz_term_info *infos)
 {
     *df = *cf = 0;
     for (uint32_t i = 0; i < ix->nsegs; i++) {
         kz_term_info info;
         int rc = kz_termdict_lookup(&ix->segs[i].seg->terms, term, len, &info);
+        if (infos) infos[i] = rc == KZ_OK ? info : (kz_term_info){0};
         if (rc == KZ_ENOTFOUND) continue;
         KZ_TRY(rc);
         uint32_t ddf;

@@ -9,6 +9,7 @@
 #ifndef KZ_INDEX_INTERNAL_H
 #define KZ_INDEX_INTERNAL_H
 
+#include "bm25.h"
 #include "deletes.h"
 #include "kzsearch.h"
 #include "manifest.h"
@@ -19,9 +20,10 @@
 
 typedef struct kz_index_segment {
     kz_segment *seg;
-    kz_deletes dels; /* bits NULL when nothing is deleted */
-    uint64_t *live;  /* bitset of live passages, or NULL when all are live */
-    uint64_t base;   /* global id of local passage 0 */
+    kz_deletes dels;  /* bits NULL when nothing is deleted */
+    uint64_t *live;   /* bitset of live passages, or NULL when all are live */
+    uint64_t base;    /* global id of local passage 0 */
+    uint32_t ordinal; /* its index in kz_index.segs */
 } kz_index_segment;
 
 struct kz_index {
@@ -33,6 +35,7 @@ struct kz_index {
     uint64_t live_docs;
     uint64_t total_len; /* sum of live passage lengths */
     double avgdl;
+    kz_bm25 bm25; /* the default parameters' table for avgdl: filled once, copied by queries */
     void *dict_map;
     size_t dict_len;
     kz_analyzer *prototype; /* on the index's dictionary; cloned for searches (clones are cheap) */
@@ -41,9 +44,11 @@ struct kz_index {
     size_t npool[2], pool_cap[2];
 };
 
-/* Collection-wide statistics of one term (live passages only). */
+/* Collection-wide statistics of one term (live passages only). infos, when not NULL, receives
+ * the term's entry in each segment (nsegs of them; df 0 where the segment lacks it), so that a
+ * query looks each term up once per segment. */
 int kz_index_term_stats(const kz_index *ix, const char *term, size_t len, uint64_t *df,
-                        uint64_t *cf);
+                        uint64_t *cf, kz_term_info *infos);
 
 /* Borrows an analyzer on the index's dictionary, in query mode (query words) or index mode
  * (snippets), creating one if none is idle; give it back with kz_index_release_analyzer. */

@@ -85,9 +85,13 @@ static int or_confirm(kz_cursor *c, int *ok)
     return KZ_OK;
 }
 
-static const kz_cursor_ops or_ops = {or_next, or_advance, or_score, or_shallow, NULL};
-static const kz_cursor_ops or_ops_two_phase = {or_next, or_advance, or_score, or_shallow,
-                                               or_confirm};
+static const kz_cursor_ops or_ops = {
+    .next = or_next, .advance = or_advance, .score = or_score, .shallow_advance = or_shallow};
+static const kz_cursor_ops or_ops_two_phase = {.next = or_next,
+                                               .advance = or_advance,
+                                               .score = or_score,
+                                               .shallow_advance = or_shallow,
+                                               .confirm = or_confirm};
 
 int kz_or_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, size_t n)
 {

@@ -12,6 +12,8 @@
 
 #include "error.h"
 
+#include <math.h>
+
 /* Occurrences of one term in one passage beyond this are damage: passages are paragraphs, and
  * even a 64-million-token passage would already need 256 MiB of positions. */
 #define KZ_PHRASE_MAX_TF (1u << 26)
@@ -20,8 +22,9 @@ typedef struct phrase_cursor {
     kz_cursor base;
     kz_cursor **terms;
     kz_cursor **order;
+    kz_postings_cursor **lists; /* the postings cursors of order[] */
     const uint32_t *offsets;
-    uint32_t **pos; /* pos[i]: positions of terms[i] in the current passage */
+    uint32_t **pos; /* pos[i]: positions of terms[i] in the current passage; pos[n]: starts */
     uint32_t *cap;  /* room in pos[i] */
     size_t n;
     kz_arena *arena;
@@ -29,11 +32,14 @@ typedef struct phrase_cursor {
     double weight;
     const uint32_t *doc_len;
     uint32_t checked_doc; /* candidate whose positions were checked (KZ_DOC_END: none) */
+    double min_score;     /* passages scoring below it are not wanted (-INFINITY: all are) */
 } phrase_cursor;
 
 static int load_positions(phrase_cursor *p, size_t i)
 {
     kz_cursor *t = p->terms[i];
+    uint32_t tf;
+    KZ_TRY(kz_term_cursor_tf(t, &tf));
     if (t->tf > KZ_PHRASE_MAX_TF)
         return kz_fail(KZ_ECORRUPT, "posting of passage %u claims %u occurrences", t->doc, t->tf);
     if (t->tf > p->cap[i]) {
@@ -45,43 +51,80 @@ static int load_positions(phrase_cursor *p, size_t i)
     return kz_postings_positions(kz_term_cursor_postings(t), p->pos[i]);
 }
 
-/* Counts the occurrences p of terms[0] such that every terms[i] occurs at p + offsets[i]. */
+/* Counts the occurrences p of terms[0] such that every terms[i] occurs at p + offsets[i]. The
+ * possible starts come from the term with the fewest occurrences here and are filtered by the
+ * others in increasing order of occurrences, so that most candidates are rejected before the
+ * positions of a common word ("and", "of") are read at all. starts[] is the last buffer. */
 static int count_matches(phrase_cursor *p, uint32_t *count)
 {
-    uint32_t at[64]; /* cursor into pos[i]; phrases are capped at 64 terms by the constructor */
+    *count = 0;
+    size_t order[64]; /* phrases are capped at 64 terms by the constructor */
+    uint32_t tfs[64];
     for (size_t i = 0; i < p->n; i++) {
+        KZ_TRY(kz_term_cursor_tf(p->terms[i], &tfs[i]));
+        size_t k = i; /* insertion by tf: n is small */
+        for (; k > 0 && tfs[order[k - 1]] > tfs[i]; k--) order[k] = order[k - 1];
+        order[k] = i;
+    }
+    size_t first = order[0];
+    KZ_TRY(load_positions(p, first));
+    uint32_t *starts = p->pos[p->n], m = 0;
+    if (tfs[first] > p->cap[p->n]) {
+        KZ_TRY(kz_arena_calloc((void **)&starts, p->arena, tfs[first], sizeof *starts));
+        p->pos[p->n] = starts;
+        p->cap[p->n] = tfs[first];
+    }
+    for (uint32_t j = 0; j < tfs[first]; j++) /* a start before position 0 is no start */
+        if (p->pos[first][j] >= p->offsets[first])
+            starts[m++] = p->pos[first][j] - p->offsets[first];
+    for (size_t o = 1; o < p->n && m > 0; o++) {
+        size_t i = order[o];
         KZ_TRY(load_positions(p, i));
-        at[i] = 0;
-    }
-    uint32_t found = 0;
-    const kz_cursor *t0 = p->terms[0];
-    for (uint32_t j = 0; j < t0->tf; j++) {
-        uint64_t start = p->pos[0][j];
-        int ok = 1;
-        for (size_t i = 1; i < p->n && ok; i++) {
-            uint64_t want = start + p->offsets[i];
-            const uint32_t *pi = p->pos[i];
-            uint32_t tf = p->terms[i]->tf;
-            while (at[i] < tf && pi[at[i]] < want) at[i]++;
-            if (at[i] == tf) {
-                /* term i has no later occurrence: no later start can match either */
-                *count = found;
-                return KZ_OK;
-            }
-            ok = pi[at[i]] == want;
+        const uint32_t *pi = p->pos[i];
+        uint32_t at = 0, kept = 0;
+        for (uint32_t j = 0; j < m; j++) { /* both increasing: one merge */
+            uint64_t want = (uint64_t)starts[j] + p->offsets[i];
+            while (at < tfs[i] && pi[at] < want) at++;
+            if (at == tfs[i]) break;
+            if (pi[at] == want) starts[kept++] = starts[j];
         }
-        found += (uint32_t)ok;
+        m = kept;
     }
-    *count = found;
+    *count = m;
     return KZ_OK;
 }
 
-/* Moves to the first passage >= target holding every term: the next candidate. */
+/* Moves to the first passage >= target holding every term: the next candidate. The lists are
+ * intersected directly (kz_postings_leapfrog), not through the term cursors, as this is most of
+ * a phrase query's work. Once a minimum score is set, a passage where the terms' frequencies
+ * bound the phrase below it is passed over before positions are read: the phrase occurs at
+ * most min(tf) times there, and on common-word phrases most passages hold each word once. */
 static int seek(phrase_cursor *p, uint32_t target)
 {
     p->base.tf = 0;
     p->checked_doc = KZ_DOC_END;
-    return kz_leapfrog(&p->base.doc, p->order, p->n, target);
+    for (;;) {
+        uint32_t cand;
+        int found;
+        KZ_TRY(kz_postings_leapfrog(p->lists, p->n, target, KZ_DOC_END, &cand, &found));
+        for (size_t i = 0; i < p->n; i++) KZ_TRY(kz_term_cursor_sync(p->order[i]));
+        p->base.doc = found ? cand : KZ_DOC_END;
+        if (!found || p->min_score == -INFINITY) return KZ_OK;
+        uint32_t tf = UINT32_MAX;
+        for (size_t i = 0; i < p->n; i++) {
+            uint32_t t;
+            KZ_TRY(kz_term_cursor_tf(p->order[i], &t));
+            if (t < tf) tf = t;
+        }
+        if (kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[cand]) >= p->min_score) return KZ_OK;
+        target = cand + 1;
+    }
+}
+
+static void phrase_set_min_score(kz_cursor *c, double min_score)
+{
+    phrase_cursor *p = (phrase_cursor *)c;
+    if (min_score > p->min_score) p->min_score = min_score;
 }
 
 static int phrase_confirm(kz_cursor *c, int *ok)
@@ -115,7 +158,8 @@ static int phrase_score(kz_cursor *c, double *out)
 }
 
 /* The phrase occurs at most min(tf_i) times in a passage, and the passage is at least as long
- * as the longest of the terms' shortest passages: bound with that pair. */
+ * as the longest of the terms' shortest passages: bound with that pair (the terms' coarse
+ * bounds: kz_term_cursor_set_exact). */
 static int phrase_shallow(kz_cursor *c, uint32_t target)
 {
     phrase_cursor *p = (phrase_cursor *)c;
@@ -124,12 +168,12 @@ static int phrase_shallow(kz_cursor *c, uint32_t target)
         c->block_last = KZ_DOC_END;
         return KZ_OK;
     }
-    uint32_t max_tf = UINT32_MAX, min_len = 0, last = KZ_DOC_END;
+    uint32_t last = KZ_DOC_END, max_tf = UINT32_MAX, min_len = 0;
     for (size_t i = 0; i < p->n; i++) {
         KZ_TRY(kz_cursor_shallow_advance(p->terms[i], target));
         const kz_postings_cursor *pc = kz_term_cursor_postings(p->terms[i]);
         if (pc->block_max_tf < max_tf) max_tf = pc->block_max_tf;
-        if (pc->block_min_len > min_len) min_len = pc->block_min_len;
+        if (pc->list_min_len > min_len) min_len = pc->list_min_len;
         if (pc->block_last_doc < last) last = pc->block_last_doc;
     }
     c->block_max = kz_bm25_upper(p->bm25, p->weight, max_tf, min_len);
@@ -137,8 +181,29 @@ static int phrase_shallow(kz_cursor *c, uint32_t target)
     return KZ_OK;
 }
 
-static const kz_cursor_ops phrase_ops = {phrase_next, phrase_advance, phrase_score, phrase_shallow,
-                                         phrase_confirm};
+/* Before positions are read: the phrase occurs at most min(tf_i) times in this passage, whose
+ * length is known, so the score is at most that of min(tf_i) occurrences. Conjunctions use it
+ * to skip the position check of a passage that could not enter the top k anyway. */
+static double phrase_candidate_max(kz_cursor *c)
+{
+    phrase_cursor *p = (phrase_cursor *)c;
+    uint32_t tf = UINT32_MAX;
+    if (p->checked_doc == c->doc) tf = c->tf; /* confirmed: the exact score */
+    for (size_t i = 0; i < p->n && tf > 0; i++) {
+        uint32_t t;
+        if (kz_term_cursor_tf(p->terms[i], &t) < 0) return c->max_score; /* confirm reports it */
+        if (t < tf) tf = t;
+    }
+    return kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[c->doc]);
+}
+
+static const kz_cursor_ops phrase_ops = {.next = phrase_next,
+                                         .advance = phrase_advance,
+                                         .score = phrase_score,
+                                         .shallow_advance = phrase_shallow,
+                                         .confirm = phrase_confirm,
+                                         .candidate_max = phrase_candidate_max,
+                                         .set_min_score = phrase_set_min_score};
 
 int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
                          const uint32_t *doc_len, uint32_t ndocs, kz_cursor **terms,
@@ -156,11 +221,16 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     phrase_cursor *p;
     KZ_TRY(kz_arena_alloc((void **)&p, arena, sizeof *p));
     KZ_TRY(kz_arena_calloc((void **)&p->terms, arena, n, sizeof *p->terms));
-    KZ_TRY(kz_arena_calloc((void **)&p->pos, arena, n, sizeof *p->pos));
-    KZ_TRY(kz_arena_calloc((void **)&p->cap, arena, n, sizeof *p->cap));
+    KZ_TRY(kz_arena_calloc((void **)&p->pos, arena, n + 1, sizeof *p->pos));
+    KZ_TRY(kz_arena_calloc((void **)&p->cap, arena, n + 1, sizeof *p->cap));
     uint32_t *offs;
     KZ_TRY(kz_arena_calloc((void **)&offs, arena, n, sizeof *offs));
     KZ_TRY(kz_cursor_order_by_cost(&p->order, arena, terms, n));
+    KZ_TRY(kz_arena_calloc((void **)&p->lists, arena, n, sizeof *p->lists));
+    for (size_t i = 0; i < n; i++) {
+        p->lists[i] = kz_term_cursor_postings(p->order[i]);
+        kz_term_cursor_set_exact(p->order[i], 0);
+    }
     uint32_t max_tf = UINT32_MAX, min_len = 0;
     uint64_t cost = 0;
     for (size_t i = 0; i < n; i++) {
@@ -177,6 +247,7 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     p->bm25 = bm25;
     p->weight = weight;
     p->doc_len = doc_len;
+    p->min_score = -INFINITY;
     p->base.ops = &phrase_ops;
     /* It proposes at most min(df) passages, but each costs a walk of every term's list and a
      * position check: rated at the sum of the dfs, a conjunction lets rarer plain terms lead

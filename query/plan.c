@@ -18,6 +18,7 @@ static void pnode_free(kz_pnode *n)
     for (size_t i = 0; i < n->nkids; i++) pnode_free(n->kids[i]);
     free(n->kids);
     free(n->term);
+    free(n->infos);
     free(n->offsets);
     free(n);
 }
@@ -51,14 +52,24 @@ static int term_node(builder *b, const char *term, size_t len, kz_pnode **out)
 {
     *out = NULL;
     uint64_t df, cf;
-    KZ_TRY(kz_index_term_stats(b->ix, term, len, &df, &cf));
-    KZ_TRY(kz_termset_add(&b->plan->terms, term, len));
-    if (df == 0) return KZ_OK;
+    kz_term_info *infos = malloc((b->ix->nsegs ? b->ix->nsegs : 1) * sizeof *infos);
+    if (infos == NULL) return KZ_ENOMEM_FAIL();
+    int rc = kz_index_term_stats(b->ix, term, len, &df, &cf, infos);
+    if (rc == KZ_OK) rc = kz_termset_add(&b->plan->terms, term, len);
+    if (rc < 0 || df == 0) {
+        free(infos);
+        return rc;
+    }
     kz_pnode *n;
-    KZ_TRY(pnode_new(&n, KZ_P_TERM));
+    rc = pnode_new(&n, KZ_P_TERM);
+    if (rc < 0) {
+        free(infos);
+        return rc;
+    }
+    n->infos = infos;
     n->term = malloc(len + 1);
     if (n->term == NULL) {
-        free(n);
+        pnode_free(n);
         return KZ_ENOMEM_FAIL();
     }
     memcpy(n->term, term, len);
@@ -198,7 +209,8 @@ static int prefix_node(builder *b, const char *text, size_t len, kz_pnode **out)
             }
             memcpy(found[nfound].term, term, tlen);
             found[nfound].len = tlen;
-            KZ_CHECK(kz_index_term_stats(b->ix, term, tlen, &found[nfound].df, &(uint64_t){0}));
+            KZ_CHECK(
+                kz_index_term_stats(b->ix, term, tlen, &found[nfound].df, &(uint64_t){0}, NULL));
             nfound++;
             total++;
             /* Stop scanning huge expansions early: 16x the cap is enough to rank by df. */
@@ -438,7 +450,10 @@ int kz_plan_build(kz_plan *plan, kz_index *ix, kz_analyzer *analyzer, const kz_q
 {
     memset(plan, 0, sizeof *plan);
     plan->N = ix->live_passages;
-    KZ_TRY(kz_bm25_init(&plan->bm25, k1, b, ix->avgdl));
+    if ((k1 < 0 || k1 == ix->bm25.k1) && (b < 0 || b == ix->bm25.b))
+        plan->bm25 = ix->bm25; /* the table of 512 divisions is the index's, made at open */
+    else
+        KZ_TRY(kz_bm25_init(&plan->bm25, k1, b, ix->avgdl));
     builder bd = {plan, ix, analyzer, default_and};
     /* The top level: a SEQ or AND lists its clauses; anything else is one clause. */
     const kz_qnode *const *kids = (const kz_qnode *const *)&tree;
@@ -502,10 +517,8 @@ static int term_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan,
 {
     *out = NULL;
     const kz_segment *seg = s->seg;
-    kz_term_info info;
-    int rc = kz_termdict_lookup(&seg->terms, n->term, n->len, &info);
-    if (rc == KZ_ENOTFOUND) return KZ_OK;
-    KZ_TRY(rc);
+    kz_term_info info = n->infos[s->ordinal]; /* looked up when the plan was built */
+    if (info.df == 0) return KZ_OK;
     if (info.doc_off > seg->postings_len || info.doc_len > seg->postings_len - info.doc_off ||
         info.pos_off > seg->positions_len || info.pos_len > seg->positions_len - info.pos_off)
         return kz_fail(KZ_ECORRUPT, "segment %s: term '%s' points outside its file", seg->path,

@@ -42,10 +42,11 @@ typedef struct kz_pnode {
     kz_pnode_type type;
     char *term; /* TERM: the analysed term (owned); PHRASE: the terms joined by spaces */
     size_t len;
-    uint64_t df, cf;   /* TERM: collection-wide statistics */
-    double weight;     /* TERM: idf; PHRASE: sum of its terms' idfs */
-    uint32_t *offsets; /* PHRASE: position of each kid relative to the first */
-    size_t nopt;       /* GROUP: optional clauses after the required one */
+    uint64_t df, cf;     /* TERM: collection-wide statistics */
+    kz_term_info *infos; /* TERM: its entry in each segment (df 0: absent), owned */
+    double weight;       /* TERM: idf; PHRASE: sum of its terms' idfs */
+    uint32_t *offsets;   /* PHRASE: position of each kid relative to the first */
+    size_t nopt;         /* GROUP: optional clauses after the required one */
     struct kz_pnode **kids;
     size_t nkids;
 } kz_pnode;

@@ -105,8 +105,13 @@ static int ro_shallow(kz_cursor *c, uint32_t target)
     return KZ_OK;
 }
 
-static const kz_cursor_ops two_phase_ops = {ro_next, ro_advance, ro_score, ro_shallow, ro_confirm};
-static const kz_cursor_ops single_phase_ops = {ro_next, ro_advance, ro_score, ro_shallow, NULL};
+static const kz_cursor_ops two_phase_ops = {.next = ro_next,
+                                            .advance = ro_advance,
+                                            .score = ro_score,
+                                            .shallow_advance = ro_shallow,
+                                            .confirm = ro_confirm};
+static const kz_cursor_ops single_phase_ops = {
+    .next = ro_next, .advance = ro_advance, .score = ro_score, .shallow_advance = ro_shallow};
 
 int kz_reqopt_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor *req, kz_cursor **opt,
                          size_t nopt, kz_cursor **excl, size_t nexcl)

@@ -186,8 +186,8 @@ static int explain_hit(const kz_plan *plan, const kz_index *ix, uint32_t s, uint
         int ok = 0;
         if (rc == KZ_OK && c) rc = kz_cursor_matches(c, local, &ok);
         if (rc == KZ_OK && ok) {
+            rc = kz_cursor_score(c, &t->score); /* fills c->tf of a term too */
             t->tf = c->tf;
-            rc = kz_cursor_score(c, &t->score);
         }
         kz_arena_free(&arena);
         KZ_CHECK(rc);

@@ -119,13 +119,34 @@ static int mock_confirm(kz_cursor *c, int *ok)
     return KZ_OK;
 }
 
-static const kz_cursor_ops mock_ops = {mock_next, mock_advance, mock_score, mock_shallow, NULL};
-static const kz_cursor_ops mock_noblock_ops = {mock_next, mock_advance, mock_score,
-                                               kz_cursor_shallow_none, NULL};
-static const kz_cursor_ops mock_2p_ops = {mock_next, mock_advance, mock_score, mock_shallow,
-                                          mock_confirm};
-static const kz_cursor_ops mock_2p_noblock_ops = {mock_next, mock_advance, mock_score,
-                                                  kz_cursor_shallow_none, mock_confirm};
+/* The tightest candidate bound there is: the score the candidate would have if it is real. */
+static double mock_candidate_max(kz_cursor *c)
+{
+    mock *m = (mock *)c;
+    cr_assert_lt(m->i, m->l->n, "bounded an exhausted cursor");
+    return m->l->scores[m->i];
+}
+
+static const kz_cursor_ops mock_ops = {.next = mock_next,
+                                       .advance = mock_advance,
+                                       .score = mock_score,
+                                       .shallow_advance = mock_shallow};
+static const kz_cursor_ops mock_noblock_ops = {.next = mock_next,
+                                               .advance = mock_advance,
+                                               .score = mock_score,
+                                               .shallow_advance = kz_cursor_shallow_none};
+/* with blocks, a candidate bound too; without, the list bound is the candidate bound */
+static const kz_cursor_ops mock_2p_ops = {.next = mock_next,
+                                          .advance = mock_advance,
+                                          .score = mock_score,
+                                          .shallow_advance = mock_shallow,
+                                          .confirm = mock_confirm,
+                                          .candidate_max = mock_candidate_max};
+static const kz_cursor_ops mock_2p_noblock_ops = {.next = mock_next,
+                                                  .advance = mock_advance,
+                                                  .score = mock_score,
+                                                  .shallow_advance = kz_cursor_shallow_none,
+                                                  .confirm = mock_confirm};
 
 static kz_cursor *mock_new(kz_arena *a, const list *l, uint32_t blk, int blocks)
 {
@@ -411,8 +432,11 @@ Test(algorithms, every_algorithm_returns_the_exhaustive_top_k_on_random_queries)
     for (int c = 0; c < 3000; c++) {
         spec s;
         make_spec(&s);
-        int nmust = 0;
-        for (int i = 0; i < s.nclauses; i++) nmust += s.clauses[i].role == MUST;
+        int nmust = 0, nshould = 0;
+        for (int i = 0; i < s.nclauses; i++) {
+            nmust += s.clauses[i].role == MUST;
+            nshould += s.clauses[i].role == SHOULD;
+        }
         size_t nwant = model_topk(&s, want);
         size_t n = run(&s, kz_algo_exhaustive, 1, got);
         assert_same(want, nwant, got, n, "exhaustive", c);
@@ -426,7 +450,8 @@ Test(algorithms, every_algorithm_returns_the_exhaustive_top_k_on_random_queries)
             n = run(&s, kz_algo_bmw, 0, got);
             assert_same(want, nwant, got, n, "bmw without block data", c);
             pruned_cases++;
-        } else {
+        }
+        if (nmust > 0 || nshould == 1) { /* a lone should clause is required in effect */
             n = run(&s, kz_algo_conjunction, 1, got);
             assert_same(want, nwant, got, n, "conjunction", c);
             n = run(&s, kz_algo_conjunction, 0, got);
@@ -450,11 +475,14 @@ Test(algorithms, pruned_algorithms_reject_shapes_they_do_not_handle)
     uint64_t matched;
     cr_assert_eq(kz_algo_maxscore(&p, &top, &matched), KZ_EINVAL);
     cr_assert_eq(kz_algo_bmw(&p, &top, &matched), KZ_EINVAL);
-    kz_plan_segment q = {must, 1, NULL, 0, NULL, 0, NULL, 3, 0};
+    kz_cursor *two[2] = {must[0], mock_new(&a, &l, 4, 1)};
+    kz_plan_segment q = {two, 2, NULL, 0, NULL, 0, NULL, 3, 0};
     cr_assert_eq(kz_algo_conjunction(&q, &top, &matched), KZ_EINVAL);
     cr_assert_eq(kz_algo_choose(&p, KZ_ALGO_BMW, 10), kz_algo_conjunction);
     cr_assert_eq(kz_algo_choose(&p, KZ_ALGO_EXHAUSTIVE, 10), kz_algo_exhaustive);
     cr_assert_eq(kz_algo_choose(&q, KZ_ALGO_MAXSCORE, 10), kz_algo_maxscore);
+    kz_plan_segment lone = {must, 1, NULL, 0, NULL, 0, NULL, 3, 0};
+    cr_assert_eq(kz_algo_choose(&lone, KZ_ALGO_AUTO, 10), kz_algo_conjunction);
     kz_topk_free(&top);
     kz_arena_free(&a);
 }

@@ -91,6 +91,20 @@ Test(bitpack, every_width_round_trips_and_matches_the_bit_model_in_every_impleme
     cr_assert_geq(tested, 1);
 }
 
+Test(bitpack, one_integer_is_read_from_the_bit_model_at_every_width_and_index)
+{
+    uint32_t in[KZ_BLOCK_LEN];
+    uint8_t model[16 * 32];
+    for (unsigned bits = 0; bits <= 32; bits++)
+        for (int shape = 0; shape < 4; shape++) {
+            fill(in, bits, shape);
+            model_pack(in, bits, model);
+            for (unsigned i = 0; i < KZ_BLOCK_LEN; i++)
+                cr_assert_eq(kz_bitunpack128_one(model, bits, i), in[i], "width %u index %u", bits,
+                             i);
+        }
+}
+
 Test(bitpack, delta_unpacking_is_the_running_sum_in_every_implementation)
 {
     uint32_t gaps[KZ_BLOCK_LEN], out[KZ_BLOCK_LEN];
@@ -102,12 +116,35 @@ Test(bitpack, delta_unpacking_is_the_running_sum_in_every_implementation)
                 fill(gaps, bits, shape);
                 model_pack(gaps, bits, packed);
                 uint32_t base = shape == 1 ? UINT32_MAX - 5 : rnd(); /* wraps like C arithmetic */
-                kz_bitunpack128_delta(packed, bits, base, out);
-                uint32_t acc = base;
+                uint32_t zero = kz_bitunpack128_delta(packed, bits, base, out);
+                uint32_t acc = base, want_zero = 0;
                 for (unsigned i = 0; i < KZ_BLOCK_LEN; i++) {
                     acc += gaps[i];
+                    want_zero |= gaps[i] == 0;
                     cr_assert_eq(out[i], acc, "%s width %u index %u", impls[m], bits, i);
                 }
+                cr_assert_eq(zero != 0, want_zero, "%s width %u: zero-gap flag", impls[m], bits);
+            }
+    }
+    kz_codec_select(NULL);
+}
+
+Test(bitpack, delta_unpacking_reports_a_single_zero_gap_anywhere_in_every_implementation)
+{
+    uint32_t gaps[KZ_BLOCK_LEN], out[KZ_BLOCK_LEN];
+    uint8_t packed[16 * 32];
+    for (size_t m = 0; m < sizeof impls / sizeof *impls; m++) {
+        if (kz_codec_select(impls[m]) != KZ_OK) continue;
+        for (unsigned bits = 1; bits <= 32; bits++)
+            for (unsigned at = 0; at <= KZ_BLOCK_LEN; at++) { /* at == 128: no zero gap */
+                for (unsigned i = 0; i < KZ_BLOCK_LEN; i++) gaps[i] = 1 + rnd() % width_mask(bits);
+                if (bits == 1)
+                    for (unsigned i = 0; i < KZ_BLOCK_LEN; i++) gaps[i] = 1;
+                if (at < KZ_BLOCK_LEN) gaps[at] = 0;
+                model_pack(gaps, bits, packed);
+                uint32_t zero = kz_bitunpack128_delta(packed, bits, 7, out);
+                cr_assert_eq(zero != 0, at < KZ_BLOCK_LEN, "%s width %u zero at %u", impls[m], bits,
+                             at);
             }
     }
     kz_codec_select(NULL);

@@ -200,7 +200,7 @@ static void compare_with_python(const char *const *lines, size_t n)
         char *nl = strchr(line, '\n');
         cr_assert_not_null(nl, "reference output ends early");
         *nl = '\0';
-        char *f[8];
+        char *f[8] = {NULL};
         int nf = split_tabs(line, f, 8);
         if (strcmp(f[0], "ERR") == 0) {
             cr_assert_eq(o->rc, KZ_EINVAL, "line %zu (%s) should be rejected", i + 1, lines[i]);

@@ -107,6 +107,14 @@ static void open_list(kz_postings_cursor *c, const struct list *l)
 
 /* Walks the whole list with next(), checking ids, tfs and (on every `pos_every`-th posting)
  * positions against the arrays. */
+/* The current posting's frequency, which must decode. */
+static uint32_t freq_of(kz_postings_cursor *c)
+{
+    uint32_t tf = 0;
+    cr_assert_eq(kz_postings_freq(c, &tf), KZ_OK, "%s", kz_errmsg());
+    return tf;
+}
+
 static void check_walk(const struct list *l, unsigned pos_every)
 {
     kz_postings_cursor c;
@@ -116,7 +124,7 @@ static void check_walk(const struct list *l, unsigned pos_every)
     size_t v = 0;
     for (size_t k = 0; k < l->n; k++) {
         cr_assert_eq(c.doc, l->docs[k], "posting %zu of %zu", k, l->n);
-        cr_assert_eq(c.tf, l->tfs[k]);
+        cr_assert_eq(freq_of(&c), l->tfs[k]);
         if (l->pos && pos_every && k % pos_every == 0) {
             cr_assert_eq(kz_postings_positions(&c, buf), KZ_OK, "%s", kz_errmsg());
             cr_assert_arr_eq(buf, l->pos + v, l->tfs[k] * sizeof *buf, "positions of %zu", k);
@@ -198,7 +206,7 @@ Test(postings, extreme_ids_and_frequencies_round_trip)
         cr_assert_eq(c.list_min_len, 0);
         uint32_t *out = xmalloc(1000000);
         cr_assert_eq(c.doc, docs[0]);
-        cr_assert_eq(c.tf, 1000000);
+        cr_assert_eq(freq_of(&c), 1000000);
         cr_assert_eq(kz_postings_positions(&c, out), KZ_OK);
         cr_assert_arr_eq(out, pos, 1000000 * sizeof *out);
         cr_assert_eq(kz_postings_next(&c), KZ_OK);
@@ -231,7 +239,7 @@ Test(postings, full_blocks_of_huge_gaps_and_frequencies_use_32_bit_widths)
     cr_assert_eq(kz_postings_open(&c, doc.data, doc.len, NULL, 0, (uint32_t)n), KZ_OK);
     for (size_t k = 0; k < n; k++) {
         cr_assert_eq(c.doc, docs[k]);
-        cr_assert_eq(c.tf, tfs[k]);
+        cr_assert_eq(freq_of(&c), tfs[k]);
         kz_postings_next(&c);
     }
     cr_assert_eq(c.doc, KZ_DOC_END);
@@ -295,7 +303,7 @@ Test(postings, advance_reaches_every_kind_of_target)
                     break;
                 }
                 cr_assert_eq(c.doc, l.docs[k], "target %llu", (unsigned long long)target);
-                cr_assert_eq(c.tf, l.tfs[k]);
+                cr_assert_eq(freq_of(&c), l.tfs[k]);
                 if (rnd() % 4 == 0) { /* positions after a jump come from the right place */
                     size_t v = 0;
                     for (size_t q = 0; q < k; q++) v += l.tfs[q];
@@ -332,6 +340,46 @@ Test(postings, advance_to_the_end_sentinel_exhausts_the_cursor)
     drop(&l);
 }
 
+/* The Pareto frontier of pairs (tf[i], len[i]), i < n, by brute force: the distinct pairs no
+ * other pair matches or beats on both counts, by increasing tf. Returns its size. */
+static uint32_t brute_frontier(const uint32_t *tf, const uint32_t *len, size_t n, uint32_t *ftf,
+                               uint32_t *flen)
+{
+    uint32_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int dominated = 0;
+        for (size_t j = 0; j < n && !dominated; j++)
+            dominated = tf[j] >= tf[i] && len[j] <= len[i] && (tf[j] != tf[i] || len[j] != len[i]);
+        for (uint32_t k = 0; k < m && !dominated; k++)
+            dominated = ftf[k] == tf[i] && flen[k] == len[i];
+        if (dominated) continue;
+        uint32_t k = m++;
+        while (k > 0 && ftf[k - 1] > tf[i]) {
+            ftf[k] = ftf[k - 1];
+            flen[k] = flen[k - 1];
+            k--;
+        }
+        ftf[k] = tf[i];
+        flen[k] = len[i];
+    }
+    return m;
+}
+
+/* im must be that frontier, its highest pairs merged into one past KZ_IMPACTS_MAX. */
+static void assert_frontier(const kz_impacts *im, const uint32_t *tf, const uint32_t *len, size_t n)
+{
+    uint32_t *ftf = xmalloc(n * sizeof *ftf), *flen = xmalloc(n * sizeof *flen);
+    uint32_t m = brute_frontier(tf, len, n, ftf, flen);
+    uint32_t want = m < KZ_IMPACTS_MAX ? m : KZ_IMPACTS_MAX;
+    cr_assert_eq(im->n, want, "frontier of %u pairs", m);
+    for (uint32_t k = 0; k < want; k++) {
+        cr_assert_eq(im->len[k], flen[k], "pair %u of %u", k, m);
+        cr_assert_eq(im->tf[k], k == want - 1 ? ftf[m - 1] : ftf[k], "pair %u of %u", k, m);
+    }
+    free(ftf);
+    free(flen);
+}
+
 Test(postings, shallow_advance_reports_the_block_maxima_without_moving)
 {
     const size_t sizes[] = {50, 128, 1000, 5000};
@@ -348,6 +396,9 @@ Test(postings, shallow_advance_reports_the_block_maxima_without_moving)
         open_list(&c, &l);
         cr_assert_eq(c.list_max_tf, list_max);
         cr_assert_eq(c.list_min_len, list_min);
+        uint32_t *lens = xmalloc(l.n * sizeof *lens);
+        for (size_t q = 0; q < l.n; q++) lens[q] = l.len[l.docs[q]];
+        assert_frontier(&c.list_impacts, l.tfs, lens, l.n);
         size_t k = 0;
         while (k < l.n) {
             uint64_t target = (uint64_t)c.doc + rnd() % 3000;
@@ -359,14 +410,14 @@ Test(postings, shallow_advance_reports_the_block_maxima_without_moving)
                 cr_assert_eq(c.block_max_tf, 0);
             } else {
                 size_t b = t / 128, end = (b + 1) * 128 < l.n ? (b + 1) * 128 : l.n;
-                uint32_t mt = 0, ml = UINT32_MAX;
-                for (size_t q = b * 128; q < end; q++) {
+                uint32_t mt = 0;
+                for (size_t q = b * 128; q < end; q++)
                     if (l.tfs[q] > mt) mt = l.tfs[q];
-                    if (l.len[l.docs[q]] < ml) ml = l.len[l.docs[q]];
-                }
                 cr_assert_eq(c.block_last_doc, l.docs[end - 1]);
                 cr_assert_eq(c.block_max_tf, mt);
-                cr_assert_eq(c.block_min_len, ml);
+                const kz_impacts *im;
+                cr_assert_eq(kz_postings_block_impacts(&c, &im), KZ_OK, "%s", kz_errmsg());
+                assert_frontier(im, l.tfs + b * 128, lens + b * 128, end - b * 128);
             }
             if (rnd() % 2) { /* a real advance to somewhere at or before the shallow target */
                 uint64_t to = c.doc + (target - c.doc) / 2;
@@ -380,6 +431,7 @@ Test(postings, shallow_advance_reports_the_block_maxima_without_moving)
         }
         cr_assert_eq(kz_postings_shallow_advance(&c, 0), KZ_OK);
         cr_assert_eq(c.block_max_tf, 0);
+        free(lens);
         drop(&l);
     }
 }
@@ -455,11 +507,18 @@ static int exercise(const uint8_t *doc, size_t dlen, const uint8_t *pos, size_t 
         int first = 1;
         for (int steps = 0; c.doc != KZ_DOC_END && steps < 100000; steps++) {
             cr_assert(first || c.doc > prev, "ids must only grow");
-            cr_assert_geq(c.tf, 1);
-            cr_assert_leq(c.tf, c.list_max_tf);
+            uint32_t tf = 0;
+            rc = kz_postings_freq(&c, &tf);
+            cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT);
+            if (rc < 0) {
+                seen = 1;
+                break;
+            }
+            cr_assert_geq(tf, 1);
+            cr_assert_leq(tf, c.list_max_tf);
             first = 0;
             prev = c.doc;
-            if (c.tf <= (1 << 16)) {
+            if (tf <= (1 << 16)) {
                 rc = kz_postings_positions(&c, buf);
                 cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT);
                 seen |= rc < 0;
@@ -525,7 +584,8 @@ Test(postings, encodings_match_the_examples_worked_by_hand_in_the_format_documen
     len[3] = 12, len[10] = 9;
     kz_buf doc = KZ_BUF_INIT, pb = KZ_BUF_INIT;
     cr_assert_eq(kz_postings_encode(&doc, &pb, docs, tfs, pos, 2, len, NULL, NULL), KZ_OK);
-    const uint8_t want_doc[] = {0x05, 0x09, 0x03, 0x07, 0x00, 0x01}, want_pos[] = {7, 0, 4};
+    const uint8_t want_doc[] = {0x01, 0x01, 0x02, 0x09, 0x03, 0x07, 0x00, 0x01},
+                  want_pos[] = {7, 0, 4};
     cr_assert_eq(doc.len, sizeof want_doc);
     cr_assert_arr_eq(doc.data, want_doc, sizeof want_doc);
     cr_assert_eq(pb.len, sizeof want_pos);
@@ -535,8 +595,8 @@ Test(postings, encodings_match_the_examples_worked_by_hand_in_the_format_documen
     for (uint32_t i = 0; i < 128; i++) ids[i] = i, ones[i] = 1;
     kz_buf_clear(&doc);
     cr_assert_eq(kz_postings_encode(&doc, NULL, ids, ones, NULL, 128, NULL, NULL, NULL), KZ_OK);
-    uint8_t want[4 + 16] = {0x02, 0x00, 0x01, 0x00, 0xfe, 0xff, 0xff, 0xff};
-    memset(want + 8, 0xff, 12);
+    uint8_t want[6 + 16] = {0x00, 0x01, 0x01, 0x00, 0x01, 0x00, 0xfe, 0xff, 0xff, 0xff};
+    memset(want + 10, 0xff, 12);
     cr_assert_eq(doc.len, sizeof want);
     cr_assert_arr_eq(doc.data, want, sizeof want);
     kz_buf_free(&doc);

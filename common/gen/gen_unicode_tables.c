@@ -241,6 +241,12 @@ int main(int argc, char **argv)
             sizeof stage1 + (size_t)nblocks2 * BLOCK + nclasses * sizeof *classes + 512);
     fprintf(f, "#include \"unicode_props.h\"\n\n");
     emit_u16(f, "const uint16_t kz_ucd_latin1[256]", props, 256);
+    uint8_t alnum[256] = {0};
+    for (unsigned b = 0; b < 0x80; b++) {
+        unsigned w = props[b] & KZ_UCD_WB_MASK;
+        alnum[b] = w == KZ_WB_ALETTER ? 1 : w == KZ_WB_NUMERIC ? 2 : 0;
+    }
+    emit_u8(f, "const uint8_t kz_ucd_ascii_alnum[256]", alnum, 256);
     emit_u16(f, "const uint16_t kz_ucd_classes[]", classes, nclasses);
     emit_u16(f, "const uint16_t kz_ucd_stage1[(KZ_UCD_MAX_CP >> KZ_UCD_BLOCK_SHIFT) + 1]", stage1,
              NBLOCKS);
