@@ -12,7 +12,10 @@
  *
  * Ownership and sharing: an analyzer_core holds what is read-only after creation — the options
  * and the Chinese dictionary (and the blob under it) — and is reference-counted; clones share
- * it. Each kz_analyzer owns what is mutable during analysis: the Snowball stemmers and their
+ * it. On an index's dictionary (kz_analyzer_new_with_dict) the dictionary is verified and
+ * opened at the first Han run any of those analyzers meets, under the core's lock, not when the
+ * analyzer is made: checking 8 MB is most of a command-line search's start-up, and a query or
+ * snippet without Chinese never needs it. Each analyzer makes its segmenter at its first run. Each kz_analyzer owns what is mutable during analysis: the Snowball stemmers and their
  * cache, the OpenCC handle and its memo, the segmenter's scratch and its own buffers. So two
  * analyzers never share mutable state, and kz_analyze allocates only while its buffers grow to
  * the longest word and run seen, and when OpenCC converts a run with Traditional characters. */
@@ -32,6 +35,7 @@
 #include "zh_segment.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +56,12 @@
 typedef struct analyzer_core {
     atomic_int refs;
     kz_analyzer_options opts; /* zh_dict is not kept (NULL) */
-    void *dict_blob; /* the dictionary file's bytes when read from opts->zh_dict, else NULL */
+    void *dict_blob;       /* the dictionary file's bytes when read from opts->zh_dict, else NULL */
+    const void *lazy_blob; /* a borrowed blob not opened yet (see core_dict), else NULL */
+    size_t lazy_len;
+    uint64_t dict_hash;
+    pthread_mutex_t dict_lock;
+    atomic_int dict_state; /* 1: dict is open; 0: not yet (lazy_blob); < 0: it failed so */
     kz_zhdict *dict;
 } analyzer_core;
 
@@ -85,6 +94,7 @@ static void core_release(analyzer_core *c)
     if (atomic_fetch_sub(&c->refs, 1) != 1) return;
     kz_zhdict_free(c->dict);
     free(c->dict_blob);
+    pthread_mutex_destroy(&c->dict_lock);
     free(c);
 }
 
@@ -108,11 +118,16 @@ static int core_new(analyzer_core **out, const kz_analyzer_options *opts, const 
     analyzer_core *c = calloc(1, sizeof *c);
     if (c == NULL) return KZ_ENOMEM_FAIL();
     atomic_init(&c->refs, 1);
+    pthread_mutex_init(&c->dict_lock, NULL);
+    atomic_init(&c->dict_state, 1);
     c->opts = *opts;
     c->opts.zh_dict = NULL;
 
-    if (have_blob) {
-        KZ_CHECK(kz_zhdict_open(&c->dict, blob, len)); /* borrowed: see analyzer_internal.h */
+    if (have_blob) { /* borrowed (analyzer_internal.h), opened at the first Han run */
+        KZ_CHECK(kz_zhdict_peek_hash(blob, len, &c->dict_hash));
+        c->lazy_blob = blob;
+        c->lazy_len = len;
+        atomic_store(&c->dict_state, 0);
     } else if (opts->zh_dict != NULL) {
         /* Compiled dictionaries are a few MB; 1 GiB bounds a wrong path to a huge file. */
         uint8_t *blob_bytes;
@@ -128,11 +143,36 @@ static int core_new(analyzer_core **out, const kz_analyzer_options *opts, const 
         const void *builtin = kz_zhdict_builtin(&len);
         KZ_CHECK(kz_zhdict_open(&c->dict, builtin, len));
     }
+    if (c->dict) c->dict_hash = kz_zhdict_hash(c->dict);
     *out = c;
     c = NULL;
 done:
     core_release(c);
     return rc;
+}
+
+/* The core's dictionary, opened (and verified) on first use by whichever analyzer needs it
+ * first; a failure is remembered, so every later use reports it too. */
+static int core_dict(analyzer_core *c, const kz_zhdict **out)
+{
+    int state = atomic_load_explicit(&c->dict_state, memory_order_acquire);
+    if (state == 0) {
+        pthread_mutex_lock(&c->dict_lock);
+        state = atomic_load_explicit(&c->dict_state, memory_order_relaxed);
+        if (state == 0) {
+            int rc = kz_zhdict_open(&c->dict, c->lazy_blob, c->lazy_len);
+            if (rc == KZ_OK && kz_zhdict_hash(c->dict) != c->dict_hash) rc = KZ_ECORRUPT;
+            state = rc < 0 ? rc : 1;
+            atomic_store_explicit(&c->dict_state, state, memory_order_release);
+        }
+        pthread_mutex_unlock(&c->dict_lock);
+    }
+    if (state < 0)
+        return kz_fail(state,
+                       "the index's Chinese dictionary (zh.dict) is damaged: remove the index "
+                       "directory and index again");
+    *out = c->dict;
+    return KZ_OK;
 }
 
 /* ---- analyzers */
@@ -148,8 +188,7 @@ static int analyzer_on_core(kz_analyzer **out, analyzer_core *core)
     a->query_mode = core->opts.query_mode != 0;
     KZ_CHECK(kz_stemmer_new(&a->stemmer));
     if (!core->opts.no_t2s) KZ_CHECK(kz_t2s_new(&a->t2s));
-    KZ_CHECK(kz_zh_segmenter_new(&a->seg, core->dict));
-    *out = a;
+    *out = a; /* the segmenter: at the first Han run (flush_run) */
     a = NULL;
 done:
     kz_analyzer_free(a);
@@ -211,7 +250,7 @@ void kz_analyzer_free(kz_analyzer *a)
 
 uint64_t kz_analyzer_dict_hash(const kz_analyzer *a)
 {
-    return kz_zhdict_hash(a->core->dict);
+    return a->core->dict_hash;
 }
 
 void kz_analyzer_set_query_mode(kz_analyzer *a, int query_mode)
@@ -460,6 +499,11 @@ static int flush_run(run_state *st)
     if (n == 0) return 0;
     memcpy(a->conv_cp, a->norm_cp, n * sizeof *a->conv_cp);
     if (a->t2s != NULL) KZ_TRY(kz_t2s_convert(a->t2s, a->conv_cp, n));
+    if (a->seg == NULL) {
+        const kz_zhdict *dict = NULL;
+        KZ_TRY(core_dict(a->core, &dict));
+        KZ_TRY(kz_zh_segmenter_new(&a->seg, dict));
+    }
     const kz_zh_piece *pieces;
     size_t npieces;
     int mode = a->query_mode ? KZ_ZH_PRECISE : KZ_ZH_SEARCH;

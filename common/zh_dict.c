@@ -393,6 +393,17 @@ void kz_zhdict_free(kz_zhdict *d)
     free(d);
 }
 
+int kz_zhdict_peek_hash(const void *blob, size_t len, uint64_t *hash)
+{
+    const uint8_t *b = blob;
+    if (b == NULL || len < KZ_ZHDICT_HEADER) return corrupt("shorter than its header");
+    if (memcmp(b, KZ_ZHDICT_MAGIC, 8) != 0) return corrupt("wrong magic");
+    if (kz_load_u32le(b + 8) != KZ_ZHDICT_VERSION) return corrupt("unknown version");
+    if (kz_load_u32le(b + 12) != KZ_ZHDICT_HEADER) return corrupt("wrong header size");
+    *hash = kz_load_u64le(b + 56);
+    return KZ_OK;
+}
+
 uint64_t kz_zhdict_hash(const kz_zhdict *d)
 {
     return d->hash;

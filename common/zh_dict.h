@@ -66,6 +66,11 @@ const void *kz_zhdict_builtin(size_t *len);
  * the dictionary the index was built with. */
 uint64_t kz_zhdict_hash(const kz_zhdict *d);
 
+/* The same identity read from a blob's header alone (magic, version and header size checked,
+ * nothing else): what kz_zhdict_hash will give once kz_zhdict_open has verified the blob against
+ * it. KZ_OK or KZ_ECORRUPT. */
+int kz_zhdict_peek_hash(const void *blob, size_t len, uint64_t *hash);
+
 /* Reads a jieba dict.txt ("word freq [tag]" lines, as jieba's gen_pfdict reads them) and appends
  * the blob to out. KZ_EIO if the file cannot be read, KZ_EINVAL (with the line number) if a line
  * is not one jieba accepts. */

@@ -8,6 +8,7 @@
 
 #include "analyzer_internal.h"
 #include "error.h"
+#include "zh_dict.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,7 +129,8 @@ int kz_index_open(kz_index **out, const char *dir)
         rc = kz_fail(KZ_ENOTFOUND, "no index at %s: run `kzsearch index DIR` first", dir);
     KZ_CHECK(rc);
     KZ_CHECK(map_dictionary(ix));
-    /* Open (and validate) the dictionary once, now, rather than at the first query. */
+    /* The analyzers on the index's dictionary verify it at their first Han run (analyzer.c):
+     * here only its header's identity is compared with the manifest's. */
     kz_analyzer_options opts = KZ_ANALYZER_OPTIONS_INIT;
     rc = kz_analyzer_new_with_dict(&ix->prototype, &opts, ix->dict_map, ix->dict_len);
     if (rc == KZ_ECORRUPT) rc = kz_fail_context(rc, "%s/%s", dir, KZ_ZHDICT_NAME);
@@ -237,7 +239,15 @@ int kz_index_check(const char *dir)
 {
     kz_index *ix;
     KZ_TRY(kz_index_open(&ix, dir));
-    int rc = KZ_OK;
+    /* Searches verify the dictionary at their first Han run; a check verifies it now. */
+    kz_zhdict *dict = NULL;
+    int rc = kz_zhdict_open(&dict, ix->dict_map, ix->dict_len);
+    if (rc == KZ_OK && kz_zhdict_hash(dict) != ix->man.zh_dict_hash)
+        rc = kz_fail(KZ_ECORRUPT, "%s/%s is not the dictionary this index was built with", dir,
+                     KZ_ZHDICT_NAME);
+    else if (rc < 0)
+        rc = kz_fail_context(rc, "%s/%s", dir, KZ_ZHDICT_NAME);
+    kz_zhdict_free(dict);
     for (uint32_t i = 0; i < ix->nsegs && rc == KZ_OK; i++) rc = kz_segment_verify(ix->segs[i].seg);
     kz_index_close(ix);
     return rc;

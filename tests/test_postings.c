@@ -602,3 +602,102 @@ Test(postings, encodings_match_the_examples_worked_by_hand_in_the_format_documen
     kz_buf_free(&doc);
     kz_buf_free(&pb);
 }
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Whether id is in the sorted list l (brute force by binary search over the raw ids). */
+static int holds(const struct list *l, uint64_t id)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->docs[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < l->n && l->docs[lo] == id;
+}
+
+Test(postings, leapfrog_finds_every_common_id_within_the_limit_for_lists_of_any_relative_density)
+{
+    /* Pairs and triples of lists of similar and of very different lengths, so that both the
+     * merge of similar lists and the jumps of a rare lead are taken. */
+    const size_t sizes[][3] = {{300, 400, 0},    {3000, 3000, 0}, {200, 9000, 0},
+                               {2000, 5000, 0},  {500, 700, 900}, {100, 4000, 8000},
+                               {5000, 5200, 40}, {1, 1000, 0},    {129, 257, 0}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        struct list l[3];
+        size_t n = sizes[s][2] ? 3 : 2;
+        for (size_t k = 0; k < n; k++) {
+            make(&l[k], sizes[s][k], SMALL, 3, 0);
+            for (size_t q = 0; q < l[k].n; q++) l[k].docs[q] = l[k].docs[q] % 60000;
+            /* re-sorted and deduplicated over a shared id range so the lists overlap */
+            qsort(l[k].docs, l[k].n, sizeof *l[k].docs, cmp_u32);
+            size_t m = 0;
+            for (size_t q = 0; q < l[k].n; q++)
+                if (m == 0 || l[k].docs[q] != l[k].docs[m - 1]) l[k].docs[m++] = l[k].docs[q];
+            l[k].n = m;
+            kz_buf_clear(&l[k].doc);
+            cr_assert_eq(
+                kz_postings_encode(&l[k].doc, NULL, l[k].docs, l[k].tfs, NULL, m, NULL, NULL, NULL),
+                KZ_OK, "%s", kz_errmsg());
+        }
+        /* lead: the shortest list, as callers give it */
+        size_t ord[3] = {0, 1, 2};
+        for (size_t a = 0; a < n; a++)
+            for (size_t b = a + 1; b < n; b++)
+                if (l[ord[b]].n < l[ord[a]].n) {
+                    size_t t = ord[a];
+                    ord[a] = ord[b];
+                    ord[b] = t;
+                }
+        for (int round = 0; round < 20; round++) {
+            kz_postings_cursor c[3], *cs[3];
+            for (size_t k = 0; k < n; k++) {
+                cr_assert_eq(kz_postings_open(&c[k], l[ord[k]].doc.data, l[ord[k]].doc.len, NULL, 0,
+                                              (uint32_t)l[ord[k]].n),
+                             KZ_OK, "%s", kz_errmsg());
+                cs[k] = &c[k];
+            }
+            uint64_t target = 0;
+            for (;;) {
+                uint64_t limit = target + rnd() % (round % 2 ? 300 : 20000);
+                if (limit >= KZ_DOC_END) limit = KZ_DOC_END - 1;
+                uint64_t want = target; /* first common id >= target, by brute force */
+                while (want < 60000) {
+                    int all = 1;
+                    for (size_t k = 0; k < n && all; k++) all = holds(&l[k], want);
+                    if (all) break;
+                    want++;
+                }
+                uint32_t doc;
+                int found;
+                cr_assert_eq(
+                    kz_postings_leapfrog(cs, n, (uint32_t)target, (uint32_t)limit, &doc, &found),
+                    KZ_OK, "%s", kz_errmsg());
+                if (want < 60000 && want <= limit) {
+                    cr_assert(found, "sizes %zu: %llu..%llu should find %llu", s,
+                              (unsigned long long)target, (unsigned long long)limit,
+                              (unsigned long long)want);
+                    cr_assert_eq(doc, want);
+                    for (size_t k = 0; k < n; k++) cr_assert_eq(c[k].doc, want);
+                    target = want + 1;
+                } else {
+                    cr_assert(!found);
+                    cr_assert(doc > limit, "stopped at %u within the limit %llu", doc,
+                              (unsigned long long)limit);
+                    cr_assert(doc == KZ_DOC_END || doc <= want || want >= 60000,
+                              "passed the common id %llu", (unsigned long long)want);
+                    if (doc == KZ_DOC_END) break;
+                    target = doc;
+                }
+            }
+        }
+        for (size_t k = 0; k < n; k++) drop(&l[k]);
+    }
+}
