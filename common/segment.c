@@ -173,6 +173,8 @@ done:
 void kz_segment_close(kz_segment *seg)
 {
     if (seg == NULL) return;
+    kz_store_close(&seg->store);
+    kz_store_close(&seg->docs);
     if (seg->map) munmap((void *)seg->map, seg->map_len);
     free(seg->lengths);
     free(seg->path);

@@ -8,7 +8,7 @@
 int kz_doc_table_init(kz_doc_table *t)
 {
     memset(t, 0, sizeof *t);
-    return kz_store_writer_new(&t->records);
+    return kz_store_writer_new_with(&t->records, &KZ_STORE_DOCS);
 }
 
 void kz_doc_table_free(kz_doc_table *t)

@@ -22,7 +22,6 @@ struct kz_segment_builder {
     kz_buf record;  /* scratch for one passage record */
     uint32_t doc_first;
     uint64_t total_len;
-    size_t store_bytes;
 };
 
 int kz_segment_builder_new(kz_segment_builder **out)
@@ -66,7 +65,6 @@ int kz_segment_builder_end_passage(kz_segment_builder *b, const kz_passage_recor
     r.doc = b->docs.ndocs;
     kz_buf_clear(&b->record);
     KZ_TRY(kz_passage_record_encode(&b->record, &r));
-    b->store_bytes += b->record.len;
     return kz_store_writer_add(b->store, b->record.data, b->record.len);
 }
 
@@ -93,9 +91,10 @@ uint32_t kz_segment_builder_docs(const kz_segment_builder *b)
 
 size_t kz_segment_builder_memory(const kz_segment_builder *b)
 {
-    /* The stores compress as they go; count a quarter of their input as an estimate. */
+    /* The stores keep their records uncompressed until the segment is written. */
     return kz_inverter_memory(b->inv) + b->lengths.cap + b->docs.starts.cap +
-           b->docs.source_records.cap + b->store_bytes / 4;
+           b->docs.source_records.cap + kz_store_writer_memory(b->store) +
+           kz_store_writer_memory(b->docs.records);
 }
 
 typedef struct flush_ctx {
@@ -159,7 +158,6 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
     kz_buf_clear(&b->lengths);
     b->doc_first = 0;
     b->total_len = 0;
-    b->store_bytes = 0;
 done:
     kz_termdict_writer_free(f.terms);
     return rc;

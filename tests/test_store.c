@@ -1,6 +1,8 @@
-/* test_store.c - the stored passages: round trips of random records (empty ones, 1 MB ones,
+/* test_store.c - the stored records: round trips of random records (empty ones, 1 MB ones,
  * compressible and incompressible ones) compared with the records kept in memory, concurrent
- * reads, and damage tests on an exactly sized heap copy so that ASan catches any overread. */
+ * reads sharing a dictionary, the byte layout checked with zstd's own one-shot API, and damage
+ * tests (with and without a dictionary) on an exactly sized heap copy so that ASan catches any
+ * overread. */
 #include "error.h"
 #include "store.h"
 
@@ -104,6 +106,8 @@ Test(store, random_records_round_trip_in_any_order)
     for (size_t k = 0; k < 2000; k++) check_record(&s, r, rnd() % n, &out);
     cr_assert_eq(kz_store_get(&s, n, &out), KZ_ENOTFOUND);
     cr_assert_eq(kz_store_get(&s, UINT64_MAX, &out), KZ_ENOTFOUND);
+    cr_assert_not_null(s.ddict, "a store of this size has a dictionary");
+    kz_store_close(&s);
     kz_buf_free(&out);
     kz_buf_free(&b);
     free_records(r, n);
@@ -117,6 +121,7 @@ Test(store, empty_store_has_no_records)
     cr_assert_eq(kz_store_open(&s, b.data, b.len), KZ_OK);
     cr_assert_eq(s.nrecords, 0);
     cr_assert_eq(kz_store_get(&s, 0, &out), KZ_ENOTFOUND);
+    kz_store_close(&s);
     kz_buf_free(&b);
 }
 
@@ -135,6 +140,7 @@ Test(store, many_empty_records_and_one_large_record)
     cr_assert_eq(s.nrecords, n);
     cr_assert_geq(s.nblocks, 3, "the large record has a block of its own");
     for (uint64_t id = 0; id < n; id++) check_record(&s, r, id, &out);
+    kz_store_close(&s);
     kz_buf_free(&out);
     kz_buf_free(&b);
     free_records(r, n);
@@ -182,6 +188,8 @@ Test(store, concurrent_readers_get_the_right_records)
         pthread_join(t[i], NULL);
         cr_assert_eq(jobs[i].failures, 0);
     }
+    cr_assert_not_null(s.ddict, "the threads share a dictionary");
+    kz_store_close(&s);
     kz_buf_free(&b);
     free_records(r, n);
 }
@@ -207,6 +215,7 @@ static void exercise(const uint8_t *data, size_t len, const record *r, size_t n,
                             (out.len && memcmp(out.data, r[id].bytes, out.len) != 0)))
             (*wrong)++;
     }
+    kz_store_close(&s);
     kz_buf_free(&out);
 }
 
@@ -226,6 +235,7 @@ Test(store, damaged_bytes_give_corrupt_or_the_right_record)
     cr_assert_eq(kz_store_open(&s, b.data, b.len), KZ_OK);
     cr_assert_geq(s.nblocks, 2);
     const uint64_t index_off = s.index_off;
+    kz_store_close(&s);
     cr_log_info("damage test over %zu bytes in %llu blocks", b.len, (unsigned long long)s.nblocks);
     int wrong = 0;
     for (size_t cut = 0; cut < b.len; cut++) { /* truncated at every length */
@@ -238,12 +248,83 @@ Test(store, damaged_bytes_give_corrupt_or_the_right_record)
     /* Each byte flipped; the header, the index and every 11th byte of the blocks three ways. */
     for (size_t i = 0; i < b.len; i++) {
         const uint8_t flips[] = {0xff, 0x01, 0x80};
-        int all = i < 32 || i >= index_off || i % 11 == 0;
+        int all = i < 40 || i >= index_off || i % 11 == 0;
         for (size_t f = 0; f < (all ? 3u : 1u); f++) {
             memcpy(copy, b.data, b.len);
             copy[i] ^= flips[f];
             exercise(copy, b.len, r, n, &wrong);
         }
+    }
+    cr_assert_eq(wrong, 0, "%d fetches of damaged bytes returned a wrong record", wrong);
+    free(copy);
+    kz_buf_free(&b);
+    free_records(r, n);
+}
+
+/* Like exercise, reading the records in order through a reader (one decompression per block,
+ * to keep the many trials quick). */
+static void exercise_in_order(const uint8_t *data, size_t len, const record *r, size_t n,
+                              int *wrong)
+{
+    kz_store s;
+    int rc = kz_store_open(&s, data, len);
+    cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT);
+    if (rc != KZ_OK) return;
+    int verified = kz_store_verify(&s);
+    cr_assert(verified == KZ_OK || verified == KZ_ECORRUPT);
+    kz_store_reader rd;
+    kz_store_reader_init(&rd, &s);
+    for (uint64_t id = 0; id < s.nrecords; id++) {
+        const uint8_t *p;
+        size_t l;
+        rc = kz_store_reader_get(&rd, id, &p, &l);
+        cr_assert(rc == KZ_OK || rc == KZ_ECORRUPT, "record %llu: %d", (unsigned long long)id, rc);
+        if (verified == KZ_OK)
+            cr_assert_eq(rc, KZ_OK, "verified, yet record %llu is damaged", (unsigned long long)id);
+        if (rc == KZ_OK && (id >= n || l != r[id].len || (l && memcmp(p, r[id].bytes, l) != 0)))
+            (*wrong)++;
+    }
+    kz_store_reader_free(&rd);
+    kz_store_close(&s);
+}
+
+/* A store with a dictionary: damage in the dictionary is caught too (by zstd when it loads the
+ * dictionary, or by the frame checksums of the blocks decompressed with it). */
+Test(store, damaged_dictionary_gives_corrupt_or_the_right_record)
+{
+    rng_state = 12;
+    const size_t n = 500;
+    record *r = calloc(n, sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        r[i].len = i % 10 == 4 ? 0 : 100 + rnd() % 200;
+        r[i].bytes = malloc(r[i].len ? r[i].len : 1);
+        fill(r[i].bytes, r[i].len, i % 50 == 7);
+    }
+    kz_buf b = KZ_BUF_INIT;
+    build(&b, r, n);
+    kz_store s;
+    cr_assert_eq(kz_store_open(&s, b.data, b.len), KZ_OK);
+    cr_assert_not_null(s.ddict);
+    const uint64_t index_off = s.index_off, blocks_off = s.blocks_off;
+    kz_store_close(&s);
+    cr_log_info("dictionary damage test over %zu bytes, dictionary %llu bytes", b.len,
+                (unsigned long long)(blocks_off - 40));
+    int wrong = 0;
+    for (size_t cut = 0; cut < b.len; cut++) {
+        uint8_t *exact = malloc(cut ? cut : 1);
+        memcpy(exact, b.data, cut);
+        cr_assert_eq(kz_store_open(&s, exact, cut), KZ_ECORRUPT);
+        free(exact);
+    }
+    uint8_t *copy = malloc(b.len);
+    /* The header, the start of the dictionary (its entropy tables) and the index: every byte;
+     * the rest of the dictionary every 3rd byte, the blocks every 41st. */
+    for (size_t i = 0; i < b.len; i++) {
+        int take = i < 40 + 512 || i >= index_off || (i < blocks_off && i % 3 == 0) || i % 41 == 0;
+        if (!take) continue;
+        memcpy(copy, b.data, b.len);
+        copy[i] ^= (uint8_t)(1u << (i % 8));
+        exercise_in_order(copy, b.len, r, n, &wrong);
     }
     cr_assert_eq(wrong, 0, "%d fetches of damaged bytes returned a wrong record", wrong);
     free(copy);
@@ -263,17 +344,17 @@ Test(store, record_larger_than_a_block_gets_a_block_of_its_own)
     cr_assert_eq(kz_store_open(&s, b.data, b.len), KZ_OK);
     cr_assert_eq(s.nblocks, 3);
     for (uint64_t id = 0; id < 3; id++) check_record(&s, r, id, &out);
+    kz_store_close(&s);
     free(r[1].bytes);
     kz_buf_free(&out);
     kz_buf_free(&b);
 }
 
-/* The bytes follow docs/format/store.md: header, block index with its sentinel, and blocks that
- * zstd's one-shot API decompresses to the varint record lengths followed by the records. */
-Test(store, bytes_follow_the_format_document)
+/* The bytes follow docs/format/store.md: header, dictionary, block index with its sentinel, and
+ * blocks that zstd's one-shot API, given the dictionary, decompresses to the varint record
+ * lengths followed by the records. */
+static void check_format(size_t n, int want_dict)
 {
-    rng_state = 77;
-    const size_t n = 300;
     record *r = calloc(n, sizeof *r);
     for (size_t i = 0; i < n; i++) {
         r[i].len = i % 9 == 0 ? 0 : 50 + rnd() % 150; /* lengths < 200: 1- or 2-byte varints */
@@ -284,23 +365,31 @@ Test(store, bytes_follow_the_format_document)
     build(&b, r, n);
     const uint8_t *d = b.data;
     cr_assert_eq(memcmp(d, "KZST", 4), 0);
-    cr_assert_eq(kz_load_u32le(d + 4), 1);
+    cr_assert_eq(kz_load_u32le(d + 4), 2);
     cr_assert_eq(kz_load_u64le(d + 8), n);
     uint64_t nblocks = kz_load_u64le(d + 16), index_off = kz_load_u64le(d + 24);
+    uint64_t dict_len = kz_load_u64le(d + 32);
     cr_assert_geq(nblocks, 2);
-    cr_assert_eq(b.len, index_off + 16 * (nblocks + 1));
-    cr_assert_eq(kz_load_u64le(d + index_off + 16 * nblocks), n);
-    cr_assert_eq(kz_load_u64le(d + index_off + 16 * nblocks + 8), index_off);
+    cr_assert_eq(dict_len > 0, want_dict, "dictionary of %llu bytes", (unsigned long long)dict_len);
+    if (dict_len > 0) cr_assert_eq(kz_load_u32le(d + 40), ZSTD_MAGIC_DICTIONARY);
+    cr_assert_eq(b.len, index_off + 12 * (nblocks + 1));
+    cr_assert_eq(kz_load_u32le(d + index_off), 0);
+    cr_assert_eq(kz_load_u64le(d + index_off + 4), 40 + dict_len);
+    cr_assert_eq(kz_load_u32le(d + index_off + 12 * nblocks), n);
+    cr_assert_eq(kz_load_u64le(d + index_off + 12 * nblocks + 4), index_off);
     size_t id = 0;
     uint8_t *content = malloc(2 * KZ_STORE_BLOCK);
+    ZSTD_DCtx *dctx = ZSTD_createDCtx();
     for (uint64_t blk = 0; blk < nblocks; blk++) {
-        const uint8_t *e = d + index_off + 16 * blk;
-        cr_assert_eq(kz_load_u64le(e), id);
-        uint64_t count = kz_load_u64le(e + 16) - kz_load_u64le(e);
+        const uint8_t *e = d + index_off + 12 * blk;
+        cr_assert_eq(kz_load_u32le(e), id);
+        uint64_t count = kz_load_u32le(e + 12) - kz_load_u32le(e);
         cr_assert_lt(count, 400);
-        uint64_t off = kz_load_u64le(e + 8), end = kz_load_u64le(e + 24);
-        size_t got = ZSTD_decompress(content, 2 * KZ_STORE_BLOCK, d + off, end - off);
-        cr_assert(!ZSTD_isError(got));
+        uint64_t off = kz_load_u64le(e + 4), end = kz_load_u64le(e + 16);
+        size_t got = ZSTD_decompress_usingDict(dctx, content, 2 * KZ_STORE_BLOCK, d + off,
+                                               end - off, d + 40, dict_len);
+        cr_assert(!ZSTD_isError(got), "%s", ZSTD_getErrorName(got));
+        cr_assert_leq(got, KZ_STORE_BLOCK + 200, "blocks are about KZ_STORE_BLOCK bytes");
         const uint8_t *p = content;
         size_t lens[400], total = 0;
         for (uint64_t k = 0; k < count; k++) {
@@ -316,7 +405,29 @@ Test(store, bytes_follow_the_format_document)
         }
     }
     cr_assert_eq(id, n);
+    ZSTD_freeDCtx(dctx);
     free(content);
     kz_buf_free(&b);
     free_records(r, n);
+}
+
+Test(store, bytes_follow_the_format_document)
+{
+    rng_state = 77;
+    check_format(300, 0);  /* 30 KB of records: too few for a dictionary */
+    check_format(3000, 1); /* 300 KB: a dictionary */
+}
+
+/* A store of another format version is refused with a message that says what to do. */
+Test(store, other_format_version_is_refused_with_advice)
+{
+    rng_state = 78;
+    record r[2] = {{(uint8_t *)"one", 3}, {(uint8_t *)"two", 3}};
+    kz_buf b = KZ_BUF_INIT;
+    build(&b, r, 2);
+    kz_store s;
+    kz_store_u32le(b.data + 4, 1);
+    cr_assert_eq(kz_store_open(&s, b.data, b.len), KZ_ECORRUPT);
+    cr_assert(strstr(kz_errmsg(), "index again") != NULL, "%s", kz_errmsg());
+    kz_buf_free(&b);
 }
