@@ -47,6 +47,10 @@
  * for a store 1.3% larger. */
 #define KZ_ST_DICT_MIN_CONTENT (64u * 1024)
 #define KZ_ST_SAMPLES_PER_DICT 20u
+/* ... and on at most this fraction of the content: training costs about as much per sampled byte
+ * as indexing the text did, so a segment of a few MB (a commit of a folder, a merge of small
+ * segments) sampling all of it took three times as long to write as without a dictionary. */
+#define KZ_ST_SAMPLE_SHARE 4u
 
 /* While records are added, closed blocks wait in chunks of about KZ_ST_CHUNK bytes of content
  * compressed at zstd level 1, which keeps a segment's records in about a third of their size
@@ -261,6 +265,7 @@ static int train(const kz_store_writer *w, kz_buf *dict)
     if (total < KZ_ST_DICT_MIN_CONTENT || w->p.dict_max == 0) return KZ_OK;
     size_t dict_cap = total / 16 < w->p.dict_max ? (size_t)total / 16 : w->p.dict_max;
     uint64_t want = (uint64_t)dict_cap * KZ_ST_SAMPLES_PER_DICT;
+    if (want > total / KZ_ST_SAMPLE_SHARE) want = total / KZ_ST_SAMPLE_SHARE;
     sample_ctx sc = {total > want ? (size_t)(total / want) : 1, KZ_BUF_INIT, NULL, 0};
     sc.sizes = malloc((nblocks / sc.step + 1) * sizeof *sc.sizes);
     int rc = sc.sizes ? KZ_OK : KZ_ENOMEM_FAIL();
