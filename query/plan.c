@@ -577,8 +577,7 @@ int kz_pnode_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan,
 
 /* ---- filters ---- */
 
-static int doc_matches(const kz_filter_set *f, const kz_doc_entry *e, char *name_buf,
-                       size_t name_cap)
+static int doc_matches(const kz_filter_set *f, const kz_doc_view *e)
 {
     int ok = 1;
     if (f->ndate) {
@@ -593,27 +592,24 @@ static int doc_matches(const kz_filter_set *f, const kz_doc_entry *e, char *name
             any = kz_qfilter_lang_matches(f->lang[i], e->lang, e->lang_len);
         ok = ok && any;
     }
-    size_t nl = e->name_len < name_cap - 1 ? e->name_len : name_cap - 1;
-    memcpy(name_buf, e->name, nl);
-    name_buf[nl] = '\0';
     if (ok && f->ndoc) {
         int any = 0;
         for (size_t i = 0; i < f->ndoc && !any; i++)
-            any = kz_qfilter_doc_matches(f->doc[i], name_buf);
+            any = kz_qfilter_doc_matches(f->doc[i], e->name);
         ok = ok && any;
     }
     for (size_t i = 0; i < f->nnot && ok; i++) {
         const kz_qnode *q = f->not_filters[i];
         int hit = q->field == KZ_FIELD_DATE   ? kz_qfilter_date_matches(q, e->date, e->date_len)
                   : q->field == KZ_FIELD_LANG ? kz_qfilter_lang_matches(q, e->lang, e->lang_len)
-                                              : kz_qfilter_doc_matches(q, name_buf);
+                                              : kz_qfilter_doc_matches(q, e->name);
         ok = !hit;
     }
     return ok;
 }
 
-int kz_plan_segment_build(kz_plan_segment *out, const kz_plan *plan, const kz_index *ix,
-                          uint32_t seg, kz_arena *arena, uint64_t **allow_scratch)
+int kz_plan_segment_build(kz_plan_segment *out, const kz_plan *plan, kz_index *ix, uint32_t seg,
+                          kz_arena *arena, uint64_t **allow_scratch)
 {
     const kz_index_segment *s = &ix->segs[seg];
     memset(out, 0, sizeof *out);
@@ -627,19 +623,16 @@ int kz_plan_segment_build(kz_plan_segment *out, const kz_plan *plan, const kz_in
         if (allow == NULL) return KZ_ENOMEM_FAIL();
         *allow_scratch = allow;
         memset(allow, 0, (words + 1) * sizeof *allow);
-        char name[4096];
-        kz_store_reader docs;
-        kz_segment_doc_reader(s->seg, &docs);
-        int rc = KZ_OK;
-        for (uint32_t d = 0; d < s->seg->ndocs && rc == KZ_OK; d++) {
-            kz_doc_entry e;
-            rc = kz_segment_doc(s->seg, &docs, d, &e);
-            if (rc < 0 || !doc_matches(f, &e, name, sizeof name)) continue;
+        const kz_doc_fields *fields;
+        KZ_TRY(kz_index_doc_fields(ix, seg, &fields));
+        uint32_t ndocs = kz_doc_fields_count(fields);
+        for (uint32_t d = 0; d < ndocs; d++) {
+            kz_doc_view e;
+            kz_doc_fields_get(fields, d, &e);
+            if (!doc_matches(f, &e)) continue;
             for (uint32_t p = e.first_passage; p < e.first_passage + e.npassages; p++)
                 allow[p >> 6] |= (uint64_t)1 << (p & 63);
         }
-        kz_store_reader_free(&docs);
-        KZ_TRY(rc);
         if (s->live)
             for (size_t w = 0; w < words; w++) allow[w] &= s->live[w];
         out->allow = allow;

@@ -73,8 +73,8 @@ int kz_plan_build(kz_plan *plan, kz_index *ix, kz_analyzer *analyzer, const kz_q
 void kz_plan_free(kz_plan *plan);
 
 /* The cursors of plan for segment seg, allocated in arena, into out (ndocs, base, allow set). */
-int kz_plan_segment_build(kz_plan_segment *out, const kz_plan *plan, const kz_index *ix,
-                          uint32_t seg, kz_arena *arena, uint64_t **allow_scratch);
+int kz_plan_segment_build(kz_plan_segment *out, const kz_plan *plan, kz_index *ix, uint32_t seg,
+                          kz_arena *arena, uint64_t **allow_scratch);
 
 /* A cursor for one scored clause in one segment, or *out = NULL when it matches nothing there. */
 int kz_pnode_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan,
