@@ -34,6 +34,8 @@ static const char *QUERIES[] = {
     "protesters police airport Almaty Nazarbayev Tokayev",
     "post-Soviet",
     "journalist Lukpan",
+    "CSTO troops doc:*.txt",
+    "Almaty -doc:*chronology*",
 };
 #define NQUERIES (sizeof QUERIES / sizeof *QUERIES)
 
@@ -188,6 +190,19 @@ Test(concurrency, threads_on_a_segmented_index_get_the_serial_results)
     char **expected = serial(ix);
     run_threads(ix, expected);
     free_expected(expected);
+    kz_index_close(ix);
+    kzt_rmtree(dir);
+}
+
+Test(concurrency, threads_that_build_the_filter_table_at_once_get_the_serial_results)
+{
+    char *dir = seeds_index(1);
+    kz_index *ix = kzc_open(dir);
+    char **expected = serial(ix);
+    kz_index *fresh = kzc_open(dir); /* no filtered query has run on it: threads race to build */
+    run_threads(fresh, expected);
+    free_expected(expected);
+    kz_index_close(fresh);
     kz_index_close(ix);
     kzt_rmtree(dir);
 }
