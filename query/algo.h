@@ -46,7 +46,8 @@ int kz_algo_exhaustive(const kz_plan_segment *p, kz_topk *top, uint64_t *matched
 /* should clauses (+ must_not + allow); must clauses are rejected with KZ_EINVAL. */
 int kz_algo_maxscore(const kz_plan_segment *p, kz_topk *top, uint64_t *matched);
 int kz_algo_bmw(const kz_plan_segment *p, kz_topk *top, uint64_t *matched);
-/* must clauses (>= 1) with should clauses as optional scorers (+ must_not + allow). */
+/* must clauses (>= 1) with should clauses as optional scorers (+ must_not + allow); or a plan
+ * of one should clause and no must clause, which is required in effect. */
 int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matched);
 
 /* The algorithm for this plan: `algorithm` is a kz_algorithm from kzsearch.h. Explicit

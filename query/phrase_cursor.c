@@ -2,12 +2,14 @@
  * positions (relative offsets given by the query), scored as one BM25 term.
  *
  * Invariants: terms[] keeps query order (terms[0] anchors offsets); order[] is the same cursors
- * cheapest first, for the leapfrog that finds passages holding every term. Matching is
- * two-phase: base.doc is such a passage (a candidate), and positions are decoded only when an
- * algorithm confirms it, after its cheaper checks passed. checked_doc remembers the last
- * confirmed candidate, so confirming again costs nothing; base.tf counts the occurrences there.
- * Position buffers grow geometrically in the arena, so a query run allocates O(log max tf)
- * times per term, never per posting. */
+ * cheapest first and lists[] their postings, for the intersection that finds passages holding
+ * every term. Matching is two-phase: base.doc is such a passage (a candidate), and positions are
+ * decoded only when an algorithm confirms it, after its cheaper checks passed (and then from the
+ * term with the fewest occurrences there on). checked_doc remembers the last confirmed
+ * candidate, so confirming again costs nothing; base.tf counts the occurrences there.
+ * min_score only grows; candidates whose terms' frequencies bound the phrase below it are
+ * skipped. Position buffers grow geometrically in the arena (pos[n] holds the possible starts),
+ * so a query run allocates O(log max tf) times per term, never per posting. */
 #include "cursor.h"
 
 #include "error.h"
