@@ -131,12 +131,10 @@ static inline int kz_postings_freq(kz_postings_cursor *c, uint32_t *tf)
 /* Moves to the next posting (doc becomes KZ_DOC_END after the last). KZ_OK or KZ_ECORRUPT. */
 int kz_postings_next(kz_postings_cursor *c);
 
-/* kz_postings_advance's general case: a gallop within the block, or skipping to another. */
+/* kz_postings_advance out of line, for any target; the inline part calls it for one beyond the
+ * decoded block (the skip table finds its block, which is decoded). */
 int kz_postings_advance_far(kz_postings_cursor *c, uint32_t target);
 
-/* Moves to the first posting with id >= target, skipping whole blocks through the skip data.
- * Never moves backwards. KZ_OK or KZ_ECORRUPT. Inline for the commonest case of an
- * intersection of dense lists: the target is the next posting or before it. */
 /* The index of the first of the KZ_BLOCK_LEN increasing ids that is >= target, given that the
  * last is: a binary search whose steps compile to conditional moves, so that an intersection
  * (whose probes land anywhere) pays no mispredicted branches - they were a third of its time. */
@@ -148,6 +146,9 @@ static inline uint32_t kz_postings_lower_bound(const uint32_t *ids, uint32_t tar
     return pos;
 }
 
+/* Moves to the first posting with id >= target, skipping whole blocks through the skip data.
+ * Never moves backwards. KZ_OK or KZ_ECORRUPT. Inline for the commonest cases: the target is
+ * in the decoded block. */
 static inline int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
 {
     if (target <= c->doc) return KZ_OK; /* also when exhausted */
