@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZDICT_STATIC_LINKING_ONLY /* ZDICT_trainFromBuffer_fastCover */
 #include <zdict.h>
 #include <zstd.h>
 
@@ -51,6 +52,13 @@
  * as indexing the text did, so a segment of a few MB (a commit of a folder, a merge of small
  * segments) sampling all of it took three times as long to write as without a dictionary. */
 #define KZ_ST_SAMPLE_SHARE 4u
+/* Training: fastCover with fixed parameters (segments of 200 bytes, dmers of 8) rather than
+ * ZDICT_trainFromBuffer, which tries four segment sizes and compresses a quarter of the samples
+ * with each to choose. Measured on the benchmark collection: the fixed one gives a smaller index
+ * (122.8 MB against 126.2: passages 55.0 MB against 58.3, document records 7.4 MB against 7.6)
+ * for less CPU (indexing 7.37 s against 7.50-8.32; an 8 MB collection 0.56 s against 0.62-0.68);
+ * segments of 1,000 and 2,000 bytes gave stores 0.6% and 1% larger. */
+#define KZ_ST_TRAIN_K 200u
 
 /* While records are added, closed blocks wait in chunks of about KZ_ST_CHUNK bytes of content
  * compressed at zstd level 1, which keeps a segment's records in about a third of their size
@@ -272,8 +280,15 @@ static int train(const kz_store_writer *w, kz_buf *dict)
     if (rc == KZ_OK) rc = walk_chunks(w, all_chunks(w), take_samples, &sc);
     if (rc == KZ_OK) rc = kz_buf_reserve(dict, dict_cap);
     if (rc == KZ_OK) {
-        size_t n =
-            ZDICT_trainFromBuffer(dict->data, dict_cap, sc.samples.data, sc.sizes, sc.nsamples);
+        ZDICT_fastCover_params_t fp;
+        memset(&fp, 0, sizeof fp);
+        fp.k = KZ_ST_TRAIN_K;
+        fp.d = 8;
+        fp.f = 20;
+        fp.accel = 1;
+        fp.zParams.compressionLevel = w->p.level;
+        size_t n = ZDICT_trainFromBuffer_fastCover(dict->data, dict_cap, sc.samples.data, sc.sizes,
+                                                   sc.nsamples, fp);
         dict->len = ZDICT_isError(n) ? 0 : n; /* too few or too uniform samples: no dictionary */
     }
     free(sc.sizes);
