@@ -344,34 +344,8 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
     return KZ_OK;
 }
 
-/* Past this many single reads in a block, decoding the whole block is cheaper. */
-#define FREQ_SINGLES 8
-
-int kz_postings_freq_slow(kz_postings_cursor *c, uint32_t *tf)
-{
-    if (c->doc != KZ_DOC_END && c->freq_bits != UINT32_MAX && c->freq_singles < FREQ_SINGLES) {
-        c->freq_singles++;
-        uint32_t v = kz_bitunpack128_one(c->freq_at, c->freq_bits, c->i);
-        if (v >= c->freq_max)
-            return kz_fail(KZ_ECORRUPT,
-                           "postings: block %u of %u has a frequency above its maximum %u",
-                           c->block, c->nblocks, c->freq_max);
-        *tf = v + 1;
-        return KZ_OK;
-    }
-    KZ_TRY(kz_postings_load_freqs(c));
-    *tf = c->freqs[c->i];
-    return KZ_OK;
-}
-
-int kz_postings_block_freqs(kz_postings_cursor *c, const uint32_t **freqs)
-{
-    if (c->freq_block != c->block || c->doc == KZ_DOC_END) KZ_TRY(kz_postings_load_freqs(c));
-    *freqs = c->freqs;
-    return KZ_OK;
-}
-
-int kz_postings_load_freqs(kz_postings_cursor *c)
+/* Decodes all the frequencies of the decoded block into freqs[]. */
+static int load_freqs(kz_postings_cursor *c)
 {
     if (c->doc == KZ_DOC_END)
         return kz_fail(KZ_EINVAL, "postings: frequency asked of an exhausted cursor");
@@ -389,6 +363,33 @@ int kz_postings_load_freqs(kz_postings_cursor *c)
                        c->block, c->nblocks, c->freq_max);
     for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) c->freqs[k] += 1;
     c->freq_block = c->block;
+    return KZ_OK;
+}
+
+/* Past this many single reads in a block, decoding the whole block is cheaper. */
+#define FREQ_SINGLES 8
+
+int kz_postings_freq_slow(kz_postings_cursor *c, uint32_t *tf)
+{
+    if (c->doc != KZ_DOC_END && c->freq_bits != UINT32_MAX && c->freq_singles < FREQ_SINGLES) {
+        c->freq_singles++;
+        uint32_t v = kz_bitunpack128_one(c->freq_at, c->freq_bits, c->i);
+        if (v >= c->freq_max)
+            return kz_fail(KZ_ECORRUPT,
+                           "postings: block %u of %u has a frequency above its maximum %u",
+                           c->block, c->nblocks, c->freq_max);
+        *tf = v + 1;
+        return KZ_OK;
+    }
+    KZ_TRY(load_freqs(c));
+    *tf = c->freqs[c->i];
+    return KZ_OK;
+}
+
+int kz_postings_block_freqs(kz_postings_cursor *c, const uint32_t **freqs)
+{
+    if (c->freq_block != c->block || c->doc == KZ_DOC_END) KZ_TRY(load_freqs(c));
+    *freqs = c->freqs;
     return KZ_OK;
 }
 
@@ -659,7 +660,7 @@ int kz_postings_positions(kz_postings_cursor *c, uint32_t *out)
         return kz_fail(KZ_ECORRUPT, "postings: the list %s",
                        c->has_pos ? "was opened without its position stream"
                                   : "was written without positions");
-    if (c->freq_block != c->block) KZ_TRY(kz_postings_load_freqs(c)); /* the walk needs them */
+    if (c->freq_block != c->block) KZ_TRY(load_freqs(c)); /* the walk needs them */
     uint32_t tf = c->freqs[c->i];
     if (c->pos_block != c->block) {
         uint64_t total = 0;

@@ -99,9 +99,6 @@ typedef struct kz_postings_cursor {
 int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, const uint8_t *pos,
                      size_t pos_len, uint32_t df);
 
-/* Decodes all the frequencies of the decoded block into freqs[]. */
-int kz_postings_load_freqs(kz_postings_cursor *c);
-
 /* For scanning postings in bulk: the decoded block's ids are c->ids[c->i .. c->n) (the current
  * posting first); this decodes their frequencies into *freqs (same indices). KZ_OK or
  * KZ_ECORRUPT; KZ_EINVAL when exhausted. */

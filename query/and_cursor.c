@@ -18,7 +18,9 @@ typedef struct and_cursor {
     size_t n;
 } and_cursor;
 
-int kz_leapfrog(uint32_t *doc, kz_cursor **order, size_t n, uint32_t target)
+/* Moves the cursors of order[] (n >= 1, cheapest first) to the first passage >= target they
+ * all match and stores it in *doc (KZ_DOC_END if none). */
+static int leapfrog(uint32_t *doc, kz_cursor **order, size_t n, uint32_t target)
 {
     KZ_TRY(kz_cursor_advance(order[0], target));
     uint32_t cand = order[0]->doc;
@@ -57,14 +59,14 @@ static int and_next(kz_cursor *c)
 {
     and_cursor *a = (and_cursor *)c;
     if (c->doc == KZ_DOC_END) return KZ_OK;
-    return kz_leapfrog(&c->doc, a->order, a->n, c->doc + 1);
+    return leapfrog(&c->doc, a->order, a->n, c->doc + 1);
 }
 
 static int and_advance(kz_cursor *c, uint32_t target)
 {
     and_cursor *a = (and_cursor *)c;
     if (c->doc >= target) return KZ_OK;
-    return kz_leapfrog(&c->doc, a->order, a->n, target);
+    return leapfrog(&c->doc, a->order, a->n, target);
 }
 
 static int and_score(kz_cursor *c, double *out)
@@ -154,7 +156,7 @@ int kz_and_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, si
     }
     a->base.block_max = a->base.max_score;
     a->base.block_last = KZ_DOC_END;
-    KZ_TRY(kz_leapfrog(&a->base.doc, a->order, n, 0));
+    KZ_TRY(leapfrog(&a->base.doc, a->order, n, 0));
     *out = &a->base;
     return KZ_OK;
 }

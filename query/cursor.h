@@ -146,10 +146,6 @@ int kz_term_cursor_tf(kz_cursor *c, uint32_t *tf);
  * After moving it directly, call kz_term_cursor_sync before using the term cursor again. */
 kz_postings_cursor *kz_term_cursor_postings(kz_cursor *c);
 
-/* After shallow_advance: the largest tf / (tf + norm) over the block's postings, so that the
- * exact block bound is weight * part. */
-int kz_term_cursor_block_part(kz_cursor *c, double *part);
-
 /* Block bounds: exact from the block's impacts (exact != 0, the default), or the looser bound
  * from the block's largest frequency and the list's shortest passage, which costs no decoding.
  * Measured on the benchmark collection: exact bounds halve single-term queries and speed up
@@ -191,11 +187,7 @@ int kz_and_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor **children, si
  * become owned by it. */
 int kz_andnot_cursor_new(kz_cursor **out, kz_arena *arena, kz_cursor *include, kz_cursor *exclude);
 
-/* Internal helpers shared by the combinators and the conjunction algorithm. */
-
-/* Moves the cursors of order[] (n >= 1, cheapest first) to the first passage >= target they
- * all match and stores it in *doc (KZ_DOC_END if none). */
-int kz_leapfrog(uint32_t *doc, kz_cursor **order, size_t n, uint32_t target);
+/* Internal helper shared by the combinators and the conjunction algorithm. */
 
 /* Copies n cursors into a new arena array (*out), sorted by increasing cost. */
 int kz_cursor_order_by_cost(kz_cursor ***out, kz_arena *arena, kz_cursor **cursors, size_t n);

@@ -80,7 +80,9 @@ static int term_score(kz_cursor *c, double *out)
     return KZ_OK;
 }
 
-int kz_term_cursor_block_part(kz_cursor *c, double *part)
+/* After shallow_advance: the largest tf / (tf + norm) over the block's postings (so that the
+ * exact block bound is weight * part), cached per block. */
+static int block_part(kz_cursor *c, double *part)
 {
     term_cursor *t = (term_cursor *)c;
     if (t->part_block != t->pc.shallow) {
@@ -110,7 +112,7 @@ static int term_shallow(kz_cursor *c, uint32_t target)
     c->block_last = t->pc.block_last_doc;
     t->shown = t->pc.shallow;
     if (t->exact) {
-        KZ_TRY(kz_term_cursor_block_part(c, &t->part));
+        KZ_TRY(block_part(c, &t->part));
         c->block_max = t->weight * t->part; /* = the maximum of the scores: weight > 0 */
     } else {
         c->block_max = kz_bm25_upper(t->bm25, t->weight, t->pc.block_max_tf, t->pc.list_min_len);
