@@ -136,10 +136,7 @@ static int offer(const conj *c, uint32_t cand, uint64_t *matched)
         double bound = c->should_bound;
         for (size_t i = 0; i < c->n; i++) {
             double v;
-            if (!kz_cursor_two_phase(c->req[i]))
-                KZ_TRY(kz_cursor_score(c->req[i], &v));
-            else
-                v = kz_cursor_candidate_max(c->req[i]);
+            KZ_TRY(kz_cursor_candidate_bound(c->req[i], &v));
             bound += v;
         }
         if (!kz_topk_competitive(c->top, bound)) return KZ_OK;

@@ -118,10 +118,8 @@ static double and_candidate_max(kz_cursor *c)
     double s = 0.0;
     for (size_t i = 0; i < a->n; i++) {
         kz_cursor *k = a->kids[i];
-        double v = k->max_score;
-        if (kz_cursor_two_phase(k))
-            v = kz_cursor_candidate_max(k);
-        else if (kz_cursor_score(k, &v) < 0)
+        double v;
+        if (kz_cursor_candidate_bound(k, &v) < 0)
             v = k->max_score; /* damage: the bound stays safe, scoring reports it */
         s += v;
     }

@@ -102,6 +102,19 @@ static inline void kz_cursor_set_min_score(kz_cursor *c, double min_score)
     if (c->ops->set_min_score) c->ops->set_min_score(c, min_score);
 }
 /* Non-zero when the cursor's candidates need confirming. */
+static inline int kz_cursor_two_phase(const kz_cursor *c);
+
+/* A bound on the score at the current candidate before it is confirmed: the exact score of a
+ * cursor with nothing to confirm, the candidate bound of a two-phase one. */
+static inline int kz_cursor_candidate_bound(kz_cursor *c, double *out)
+{
+    if (kz_cursor_two_phase(c)) {
+        *out = kz_cursor_candidate_max(c);
+        return KZ_OK;
+    }
+    return kz_cursor_score(c, out);
+}
+/* Non-zero when the cursor's candidates need confirming. */
 static inline int kz_cursor_two_phase(const kz_cursor *c)
 {
     return c->ops->confirm != NULL;
