@@ -158,15 +158,6 @@ static inline int kz_postings_advance(kz_postings_cursor *c, uint32_t target)
     return kz_postings_advance_far(c, target);
 }
 
-/* Leapfrog intersection of cs[0..n) (n >= 1, cs[0] the shortest list, the others in the order
- * they should be probed): moves them to the first id >= target that every list holds. If that
- * id is <= limit, *doc receives it and *found is 1; otherwise the search stops once cs[0] is
- * past limit (or exhausted), *doc receives cs[0]'s id (> limit, or KZ_DOC_END) and *found is 0,
- * the others standing at or below it - so a caller can look at block bounds between windows.
- * KZ_OK or KZ_ECORRUPT. */
-int kz_postings_leapfrog(kz_postings_cursor *const *cs, size_t n, uint32_t target, uint32_t limit,
-                         uint32_t *doc, int *found);
-
 /* Points the block-max fields at the block that would hold target, without decoding it or
  * moving the cursor. target must be >= the current doc. KZ_OK or KZ_ECORRUPT. */
 int kz_postings_shallow_advance(kz_postings_cursor *c, uint32_t target);

@@ -33,6 +33,7 @@ typedef struct phrase_cursor {
     const kz_bm25 *bm25;
     double weight;
     const uint32_t *doc_len;
+    uint32_t ndocs;       /* passages in the segment: a larger id is damage */
     uint32_t checked_doc; /* candidate whose positions were checked (KZ_DOC_END: none) */
     double min_score;     /* passages scoring below it are not wanted (-INFINITY: all are) */
 } phrase_cursor;
@@ -96,31 +97,60 @@ static int count_matches(phrase_cursor *p, uint32_t *count)
     return KZ_OK;
 }
 
+/* Whether passage x (standing in every list) may score min_score: the phrase occurs at most
+ * min(tf) times there, and on common-word phrases most passages hold each word once. */
+static int may_reach(phrase_cursor *p, uint32_t x, int *yes)
+{
+    *yes = 1;
+    if (p->min_score == -INFINITY) return KZ_OK;
+    if (x >= p->ndocs) return KZ_OK; /* damage: the caller's sync reports it */
+    uint32_t tf = UINT32_MAX;
+    for (size_t i = 0; i < p->n; i++) {
+        uint32_t t;
+        KZ_TRY(kz_postings_freq(p->lists[i], &t));
+        if (t < tf) tf = t;
+    }
+    *yes = kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[x]) >= p->min_score;
+    return KZ_OK;
+}
+
 /* Moves to the first passage >= target holding every term: the next candidate. The lists are
- * intersected directly (kz_postings_leapfrog), not through the term cursors, as this is most of
- * a phrase query's work. Once a minimum score is set, a passage where the terms' frequencies
- * bound the phrase below it is passed over before positions are read: the phrase occurs at
- * most min(tf) times there, and on common-word phrases most passages hold each word once. */
+ * intersected on their postings directly, in one loop over the rarest term's blocks (a call per
+ * candidate through the cursors cost several times the search on common-word phrases, whose
+ * candidates are many). Once a minimum score is set, a passage where the terms' frequencies
+ * bound the phrase below it is passed over before positions are read. */
 static int seek(phrase_cursor *p, uint32_t target)
 {
     p->base.tf = 0;
     p->checked_doc = KZ_DOC_END;
-    for (;;) {
-        uint32_t cand;
-        int found;
-        KZ_TRY(kz_postings_leapfrog(p->lists, p->n, target, KZ_DOC_END, &cand, &found));
-        for (size_t i = 0; i < p->n; i++) KZ_TRY(kz_term_cursor_sync(p->order[i]));
-        p->base.doc = found ? cand : KZ_DOC_END;
-        if (!found || p->min_score == -INFINITY) return KZ_OK;
-        uint32_t tf = UINT32_MAX;
-        for (size_t i = 0; i < p->n; i++) {
-            uint32_t t;
-            KZ_TRY(kz_term_cursor_tf(p->order[i], &t));
-            if (t < tf) tf = t;
+    kz_postings_cursor *lead = p->lists[0];
+    KZ_TRY(kz_postings_advance(lead, target));
+    uint32_t found = KZ_DOC_END;
+    while (lead->doc != KZ_DOC_END && found == KZ_DOC_END) {
+        for (uint32_t a = lead->i; a < lead->n; a++) {
+            const uint32_t x = lead->ids[a];
+            size_t j = 1;
+            for (; j < p->n; j++) {
+                KZ_TRY(kz_postings_advance(p->lists[j], x));
+                if (p->lists[j]->doc != x) break;
+            }
+            if (j < p->n) continue;
+            kz_postings_seek_in_block(lead, a);
+            int yes;
+            KZ_TRY(may_reach(p, x, &yes));
+            if (yes) {
+                found = x;
+                break;
+            }
         }
-        if (kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[cand]) >= p->min_score) return KZ_OK;
-        target = cand + 1;
+        if (found == KZ_DOC_END) { /* the block is done: on to the lead's next one */
+            kz_postings_seek_in_block(lead, lead->n - 1);
+            KZ_TRY(kz_postings_next(lead));
+        }
     }
+    for (size_t i = 0; i < p->n; i++) KZ_TRY(kz_term_cursor_sync(p->order[i]));
+    p->base.doc = found;
+    return KZ_OK;
 }
 
 static void phrase_set_min_score(kz_cursor *c, double min_score)
@@ -211,7 +241,6 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
                          const uint32_t *doc_len, uint32_t ndocs, kz_cursor **terms,
                          const uint32_t *offsets, size_t n)
 {
-    (void)ndocs; /* the term cursors already keep every id below ndocs */
     *out = NULL;
     if (n == 0 || n > 64) return kz_fail(KZ_EINVAL, "a phrase needs 1 to 64 terms, not %zu", n);
     for (size_t i = 0; i < n; i++) {
@@ -249,6 +278,7 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     p->bm25 = bm25;
     p->weight = weight;
     p->doc_len = doc_len;
+    p->ndocs = ndocs;
     p->min_score = -INFINITY;
     p->base.ops = &phrase_ops;
     /* It proposes at most min(df) passages, but each costs a walk of every term's list and a

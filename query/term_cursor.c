@@ -61,7 +61,7 @@ static int term_advance(kz_cursor *c, uint32_t target)
 int kz_term_cursor_tf(kz_cursor *c, uint32_t *tf)
 {
     term_cursor *t = (term_cursor *)c;
-    KZ_TRY(kz_postings_freq(&t->pc, &c->tf));
+    if (c->tf == 0) KZ_TRY(kz_postings_freq(&t->pc, &c->tf)); /* 0: not read at this doc */
     *tf = c->tf;
     return KZ_OK;
 }
@@ -69,7 +69,7 @@ int kz_term_cursor_tf(kz_cursor *c, uint32_t *tf)
 static int term_score(kz_cursor *c, double *out)
 {
     term_cursor *t = (term_cursor *)c;
-    KZ_TRY(kz_postings_freq(&t->pc, &c->tf));
+    if (c->tf == 0) KZ_TRY(kz_postings_freq(&t->pc, &c->tf));
     uint32_t dl = t->doc_len[c->doc];
     if (c->tf == 0 || c->tf > t->pc.list_max_tf || dl < t->pc.list_min_len)
         return kz_fail(KZ_ECORRUPT,
