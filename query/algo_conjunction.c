@@ -144,7 +144,8 @@ static int offer(const conj *c, uint32_t cand, uint64_t *matched)
         if (!ok) return KZ_OK;
     }
     ++*matched;
-    if (c->top->n == c->top->k) { /* the required scores first: most passages end there */
+    if (c->top->n == c->top->k && c->n + c->nshould > 1) {
+        /* the required scores first: most passages end there (a lone clause's is the score) */
         double must_part = c->should_bound;
         for (size_t i = 0; i < c->n; i++) {
             double v;
