@@ -28,6 +28,7 @@
 #include "algo.h"
 
 #include "error.h"
+#include "intersect.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ typedef struct conj {
     size_t n, nshould;
     double should_bound;        /* the should clauses' list bounds, summed */
     kz_postings_cursor **lists; /* order[]'s postings when every one is a plain term, else NULL */
+    kz_intersect inter;         /* with lists: their intersection */
     int two_phase;              /* some required clause needs confirming */
     int alone;                  /* one plain clause and nothing else that scores */
     uint32_t window_last;
@@ -161,32 +163,31 @@ static int offer(const conj *c, uint32_t cand, uint64_t *matched)
     return KZ_OK;
 }
 
-/* Plain terms, the lead standing on the window's first candidate: every posting of the lead
- * in the window is looked for in the other lists, on their postings directly and in one loop
- * (a call through the cursors for each would cost several times the search itself); the
- * passages all hold are offered. *next receives the passage after the window. */
-static int window_terms(const conj *c, uint32_t *next, uint64_t *matched)
+/* Plain terms, the lead standing on the window's first candidate: the passages every list
+ * holds in the window (intersect.h), offered in order. *next receives the passage to go on
+ * from: after the window, or the end once a list is exhausted. */
+static int window_terms(conj *c, uint32_t *next, uint64_t *matched)
 {
     kz_postings_cursor *lead = c->lists[0];
     const uint32_t end =
         c->window_last < lead->ids[lead->n - 1] ? c->window_last : lead->ids[lead->n - 1];
-    *next = end + 1; /* end is a real id, below KZ_DOC_END */
-    /* end <= the lead's last id, so the padding after it ends the loop within the block */
-    for (uint32_t a = lead->i; lead->ids[a] <= end; a++) {
-        const uint32_t x = lead->ids[a];
-        size_t j = 1;
-        for (; j < c->n; j++) {
-            KZ_TRY(kz_postings_advance(c->lists[j], x));
-            if (c->lists[j]->doc != x) break;
+    kz_intersect_restart(&c->inter, lead->doc);
+    uint32_t count;
+    for (;;) {
+        KZ_TRY(kz_intersect_next(&c->inter, end, &count));
+        if (count == 0) break;
+        for (uint32_t i = 0; i < count; i++) {
+            kz_intersect_seek(&c->inter, i);
+            for (size_t j = 0; j < c->n; j++) KZ_TRY(kz_term_cursor_sync(c->order[j]));
+            const uint32_t x = kz_intersect_id(&c->inter, i);
+            int ok;
+            KZ_TRY(kz_plan_allowed(c->p, x, &ok));
+            if (ok) KZ_TRY(offer(c, x, matched));
+            if (!kz_topk_competitive(c->top, c->window_bound)) goto done; /* none here can enter */
         }
-        if (j < c->n) continue;
-        kz_postings_seek_in_block(lead, a);
-        for (j = 0; j < c->n; j++) KZ_TRY(kz_term_cursor_sync(c->order[j]));
-        int ok;
-        KZ_TRY(kz_plan_allowed(c->p, x, &ok));
-        if (ok) KZ_TRY(offer(c, x, matched));
-        if (!kz_topk_competitive(c->top, c->window_bound)) break; /* nothing more here can enter */
     }
+done:
+    *next = c->inter.from == KZ_DOC_END ? KZ_DOC_END : end + 1; /* end: a real id */
     for (size_t j = 1; j < c->n; j++) KZ_TRY(kz_term_cursor_sync(c->order[j]));
     return KZ_OK;
 }
@@ -211,10 +212,14 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
     c.alone = c.n == 1 && c.nshould == 0 && !c.two_phase;
     if (all_terms && c.n > 1) { /* the commonest conjunction: intersected on the postings */
         KZ_CHECK(kz_arena_calloc((void **)&c.lists, &arena, c.n, sizeof *c.lists));
+        uint32_t *ids, *rows;
+        KZ_CHECK(kz_arena_calloc((void **)&ids, &arena, KZ_BLOCK_LEN, sizeof *ids));
+        KZ_CHECK(kz_arena_calloc((void **)&rows, &arena, c.n * KZ_BLOCK_LEN, sizeof *rows));
         for (size_t i = 0; i < c.n; i++) {
             c.lists[i] = kz_term_cursor_postings(c.order[i]);
             kz_term_cursor_set_exact(c.order[i], 0); /* cheaper bounds pay here (cursor.h) */
         }
+        kz_intersect_init(&c.inter, c.lists, c.n, ids, rows, 0);
     }
     push_min_scores(&c); /* the threshold carries over from earlier segments */
 

@@ -13,6 +13,7 @@
 #include "cursor.h"
 
 #include "error.h"
+#include "intersect.h"
 
 #include <math.h>
 
@@ -33,9 +34,11 @@ typedef struct phrase_cursor {
     const kz_bm25 *bm25;
     double weight;
     const uint32_t *doc_len;
-    uint32_t ndocs;       /* passages in the segment: a larger id is damage */
-    uint32_t checked_doc; /* candidate whose positions were checked (KZ_DOC_END: none) */
-    double min_score;     /* passages scoring below it are not wanted (-INFINITY: all are) */
+    uint32_t ndocs;             /* passages in the segment: a larger id is damage */
+    kz_intersect inter;         /* of lists[] (when n > 1) */
+    uint32_t run_count, run_at; /* its current run, and the next of it to look at */
+    uint32_t checked_doc;       /* candidate whose positions were checked (KZ_DOC_END: none) */
+    double min_score;           /* passages scoring below it are not wanted (-INFINITY: all are) */
 } phrase_cursor;
 
 static int load_positions(phrase_cursor *p, size_t i)
@@ -114,39 +117,28 @@ static int may_reach(phrase_cursor *p, uint32_t x, int *yes)
     return KZ_OK;
 }
 
-/* Moves to the first passage >= target holding every term: the next candidate. The lists are
- * intersected on their postings directly, in one loop over the rarest term's blocks (a call per
- * candidate through the cursors cost several times the search on common-word phrases, whose
- * candidates are many). Once a minimum score is set, a passage where the terms' frequencies
- * bound the phrase below it is passed over before positions are read. */
+/* Moves to the first passage >= target holding every term: the next candidate, from the
+ * intersection's current run (intersect.h). Once a minimum score is set, a passage where the
+ * terms' frequencies bound the phrase below it is passed over before positions are read. */
 static int seek(phrase_cursor *p, uint32_t target)
 {
     p->base.tf = 0;
     p->checked_doc = KZ_DOC_END;
-    kz_postings_cursor *lead = p->lists[0];
-    KZ_TRY(kz_postings_advance(lead, target));
     uint32_t found = KZ_DOC_END;
-    while (lead->doc != KZ_DOC_END && found == KZ_DOC_END) {
-        for (uint32_t a = lead->i; a < lead->n; a++) {
-            const uint32_t x = lead->ids[a];
-            size_t j = 1;
-            for (; j < p->n; j++) {
-                KZ_TRY(kz_postings_advance(p->lists[j], x));
-                if (p->lists[j]->doc != x) break;
-            }
-            if (j < p->n) continue;
-            kz_postings_seek_in_block(lead, a);
+    if (target >= p->inter.from) kz_intersect_restart(&p->inter, target); /* past what is pending */
+    for (;;) {
+        while (p->run_at < p->run_count && found == KZ_DOC_END) {
+            const uint32_t i = p->run_at++, x = kz_intersect_id(&p->inter, i);
+            if (x < target) continue;
+            kz_intersect_seek(&p->inter, i);
             int yes;
             KZ_TRY(may_reach(p, x, &yes));
-            if (yes) {
-                found = x;
-                break;
-            }
+            if (yes) found = x;
         }
-        if (found == KZ_DOC_END) { /* the block is done: on to the lead's next one */
-            kz_postings_seek_in_block(lead, lead->n - 1);
-            KZ_TRY(kz_postings_next(lead));
-        }
+        if (found != KZ_DOC_END) break;
+        KZ_TRY(kz_intersect_next(&p->inter, KZ_DOC_END - 1, &p->run_count));
+        p->run_at = 0;
+        if (p->run_count == 0) break; /* a list is exhausted */
     }
     for (size_t i = 0; i < p->n; i++) KZ_TRY(kz_term_cursor_sync(p->order[i]));
     p->base.doc = found;
@@ -280,6 +272,11 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     p->doc_len = doc_len;
     p->ndocs = ndocs;
     p->min_score = -INFINITY;
+    uint32_t *ids, *rows;
+    KZ_TRY(kz_arena_calloc((void **)&ids, arena, KZ_BLOCK_LEN, sizeof *ids));
+    KZ_TRY(kz_arena_calloc((void **)&rows, arena, n * KZ_BLOCK_LEN, sizeof *rows));
+    kz_intersect_init(&p->inter, p->lists, n, ids, rows, 0);
+    p->run_count = p->run_at = 0;
     p->base.ops = &phrase_ops;
     /* It proposes at most min(df) passages, but each costs a walk of every term's list and a
      * position check: rated at the sum of the dfs, a conjunction lets rarer plain terms lead

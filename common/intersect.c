@@ -1,0 +1,119 @@
+/* intersect.c - block-at-a-time intersection of posting lists (intersect.h). */
+#include "intersect.h"
+
+#include "error.h"
+
+/* Of the m candidates ids[0..m) (each at most the last id of c's decoded block), keeps those
+ * c's block holds, in order: ids[] and the rows r < nrows carried with them are compacted, and
+ * row nrows receives each kept id's index in c's block. Returns how many are kept. The search
+ * is the branch-free one of the whole block (kz_postings_lower_bound: ids[KZ_BLOCK_LEN - 1] is
+ * the block's last id, or the padding of a partial block), and a rejected candidate is simply
+ * overwritten by the next. */
+static uint32_t match_block(const kz_postings_cursor *c, uint32_t *ids, uint32_t m, uint32_t *rows,
+                            size_t nrows)
+{
+    uint32_t kept = 0;
+    uint32_t *out = rows + nrows * KZ_BLOCK_LEN;
+    if (nrows == 1) { /* two lists, the commonest case: the lead's row only, not in a loop */
+        for (uint32_t t = 0; t < m; t++) {
+            const uint32_t id = ids[t], at = kz_postings_lower_bound(c->ids, id), lead = rows[t];
+            ids[kept] = id;
+            rows[kept] = lead;
+            out[kept] = at;
+            kept += c->ids[at] == id;
+        }
+        return kept;
+    }
+    for (uint32_t t = 0; t < m; t++) {
+        const uint32_t id = ids[t], at = kz_postings_lower_bound(c->ids, id);
+        ids[kept] = id;
+        for (size_t r = 0; r < nrows; r++)
+            rows[r * KZ_BLOCK_LEN + kept] = rows[r * KZ_BLOCK_LEN + t];
+        out[kept] = at;
+        kept += c->ids[at] == id;
+    }
+    return kept;
+}
+
+void kz_intersect_init(kz_intersect *x, kz_postings_cursor *const *lists, size_t n, uint32_t *ids,
+                       uint32_t *rows, uint32_t target)
+{
+    *x = (kz_intersect){.lists = lists, .n = n, .ids = ids, .rows = rows};
+    kz_intersect_restart(x, target);
+}
+
+void kz_intersect_restart(kz_intersect *x, uint32_t target)
+{
+    x->m = x->t = x->run = x->run_n = 0;
+    x->from = target;
+}
+
+/* The lead's postings from x->from up to limit and the end of every block but the last list's,
+ * matched against those blocks: x->m candidates for the last list. */
+static int next_segment(kz_intersect *x, uint32_t limit)
+{
+    kz_postings_cursor *lead = x->lists[0];
+    KZ_TRY(kz_postings_advance(lead, x->from));
+    if (lead->doc == KZ_DOC_END || lead->doc > limit) {
+        x->from = lead->doc; /* the lead holds nothing before it */
+        return KZ_OK;
+    }
+    uint32_t seg = lead->ids[lead->n - 1] < limit ? lead->ids[lead->n - 1] : limit;
+    for (size_t j = 1; j + 1 < x->n; j++) {
+        kz_postings_cursor *o = x->lists[j];
+        KZ_TRY(kz_postings_advance(o, lead->doc));
+        if (o->doc == KZ_DOC_END) {
+            x->from = KZ_DOC_END;
+            return KZ_OK;
+        }
+        if (o->ids[o->n - 1] < seg) seg = o->ids[o->n - 1];
+    }
+    uint32_t m = 0;
+    for (uint32_t a = lead->i; lead->ids[a] <= seg; a++) { /* the padding ends it in the block */
+        x->ids[m] = lead->ids[a];
+        x->rows[m++] = a;
+    }
+    for (size_t j = 1; j + 1 < x->n && m > 0; j++)
+        m = match_block(x->lists[j], x->ids, m, x->rows, j);
+    x->m = m;
+    x->t = 0;
+    x->from = seg + 1; /* seg is a real id, below KZ_DOC_END */
+    return KZ_OK;
+}
+
+int kz_intersect_next(kz_intersect *x, uint32_t limit, uint32_t *count)
+{
+    kz_postings_cursor *last = x->lists[x->n - 1];
+    *count = 0;
+    x->run_n = 0;
+    for (;;) {
+        if (x->n == 1 && x->t < x->m) { /* one list: the segment is the run */
+            x->run = 0;
+            *count = x->run_n = x->m;
+            x->t = x->m;
+            return KZ_OK;
+        }
+        if (x->t < x->m) { /* the segment's candidates in the last list's next block */
+            uint32_t t = x->t;
+            KZ_TRY(kz_postings_advance(last, x->ids[t]));
+            if (last->doc == KZ_DOC_END) {
+                x->m = x->t = 0;
+                x->from = KZ_DOC_END;
+                return KZ_OK;
+            }
+            const uint32_t end = last->ids[last->n - 1];
+            uint32_t u = t;
+            while (u < x->m && x->ids[u] <= end) u++;
+            x->run = t;
+            x->run_n = match_block(last, x->ids + t, u - t, x->rows + t, x->n - 1);
+            x->t = u;
+            if (x->run_n > 0) {
+                *count = x->run_n;
+                return KZ_OK;
+            }
+            continue;
+        }
+        if (x->from == KZ_DOC_END || x->from > limit) return KZ_OK;
+        KZ_TRY(next_segment(x, limit));
+    }
+}

@@ -1,0 +1,63 @@
+/* intersect.h - the passages that every one of several posting lists holds, found a block at a
+ * time and without branching on the outcomes.
+ *
+ * Whether a given passage is in a list is data: a branch on it is mispredicted about as often
+ * as it goes either way, and on the benchmark collection those mispredictions, not the
+ * instructions, were most of a conjunction's time. So the lead's (rarest list's) postings are
+ * taken a segment at a time - the range over which every list but the last stays in one decoded
+ * block - and matched against each list's block by a branch-free binary search and a
+ * conditional append. The last list (the densest) may cross blocks within a segment: its part is
+ * done in runs, one per block, and the matches are handed out run by run, so that every index
+ * they carry is into a block its cursor still holds.
+ *
+ * Invariants: lists only move forwards, through kz_postings_advance and
+ * kz_postings_seek_in_block; every passage below `from` that is not in the current run has been
+ * decided; the current run's matches are ids[run .. run + run_n), increasing, and rows[j *
+ * KZ_BLOCK_LEN + i] is the index in lists[j]'s decoded block of ids[i]. */
+#ifndef KZ_INTERSECT_H
+#define KZ_INTERSECT_H
+
+#include "postings.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kz_intersect {
+    kz_postings_cursor *const *lists; /* n >= 1, rarest first: lists[0] leads */
+    size_t n;
+    uint32_t *ids;  /* KZ_BLOCK_LEN: the segment's candidates, then the runs' matches */
+    uint32_t *rows; /* n * KZ_BLOCK_LEN: their indices in each list's block */
+    uint32_t m;     /* the segment's candidates left after the lists but the last */
+    uint32_t t;     /* the first of them not yet matched against the last list */
+    uint32_t run, run_n;
+    uint32_t from; /* read: the passage after the segment (KZ_DOC_END: a list is exhausted) */
+} kz_intersect;
+
+/* Prepares x over lists[0..n) (n >= 1, rarest first, none moved by anyone else while x is in
+ * use) with the caller's buffers ids (KZ_BLOCK_LEN) and rows (n * KZ_BLOCK_LEN), to start at
+ * passage target. */
+void kz_intersect_init(kz_intersect *x, kz_postings_cursor *const *lists, size_t n, uint32_t *ids,
+                       uint32_t *rows, uint32_t target);
+
+/* Drops what is pending and starts again at target (>= every passage handed out so far). */
+void kz_intersect_restart(kz_intersect *x, uint32_t target);
+
+/* The next run of passages every list holds, at most limit: *count receives how many (their ids
+ * are x->ids[x->run ...]); 0 when there are no more up to limit, x->from then being the passage
+ * to go on from (> limit, or KZ_DOC_END). KZ_OK or KZ_ECORRUPT. */
+int kz_intersect_next(kz_intersect *x, uint32_t limit, uint32_t *count);
+
+/* Moves every list to match i (< *count) of the current run; matches are visited in order. */
+static inline void kz_intersect_seek(kz_intersect *x, uint32_t i)
+{
+    for (size_t j = 0; j < x->n; j++)
+        kz_postings_seek_in_block(x->lists[j], x->rows[j * KZ_BLOCK_LEN + x->run + i]);
+}
+
+/* The id of match i of the current run. */
+static inline uint32_t kz_intersect_id(const kz_intersect *x, uint32_t i)
+{
+    return x->ids[x->run + i];
+}
+
+#endif
