@@ -4,41 +4,26 @@
 #include "error.h"
 
 /* Of the m candidates ids[0..m) (each at most the last id of c's decoded block), keeps those
- * c's block holds, in order: ids[] and the rows r < nrows carried with them are compacted, and
- * row nrows receives each kept id's index in c's block. Returns how many are kept. The search
- * is the branch-free one of the whole block (kz_postings_lower_bound: ids[KZ_BLOCK_LEN - 1] is
- * the block's last id, or the padding of a partial block), and a rejected candidate is simply
- * overwritten by the next. */
-static uint32_t match_block(const kz_postings_cursor *c, uint32_t *ids, uint32_t m, uint32_t *rows,
-                            size_t nrows)
+ * c's block holds, in order, compacting ids[] and the lead's indices lead[] with them; returns
+ * how many are kept. The search is the branch-free one of the whole block
+ * (kz_postings_lower_bound: ids[KZ_BLOCK_LEN - 1] is the block's last id, or the padding of a
+ * partial block), and a rejected candidate is simply overwritten by the next. */
+static uint32_t match_block(const kz_postings_cursor *c, uint32_t *ids, uint32_t *lead, uint32_t m)
 {
     uint32_t kept = 0;
-    uint32_t *out = rows + nrows * KZ_BLOCK_LEN;
-    if (nrows == 1) { /* two lists, the commonest case: the lead's row only, not in a loop */
-        for (uint32_t t = 0; t < m; t++) {
-            const uint32_t id = ids[t], at = kz_postings_lower_bound(c->ids, id), lead = rows[t];
-            ids[kept] = id;
-            rows[kept] = lead;
-            out[kept] = at;
-            kept += c->ids[at] == id;
-        }
-        return kept;
-    }
     for (uint32_t t = 0; t < m; t++) {
-        const uint32_t id = ids[t], at = kz_postings_lower_bound(c->ids, id);
+        const uint32_t id = ids[t], from = lead[t];
         ids[kept] = id;
-        for (size_t r = 0; r < nrows; r++)
-            rows[r * KZ_BLOCK_LEN + kept] = rows[r * KZ_BLOCK_LEN + t];
-        out[kept] = at;
-        kept += c->ids[at] == id;
+        lead[kept] = from;
+        kept += c->ids[kz_postings_lower_bound(c->ids, id)] == id;
     }
     return kept;
 }
 
 void kz_intersect_init(kz_intersect *x, kz_postings_cursor *const *lists, size_t n, uint32_t *ids,
-                       uint32_t *rows, uint32_t target)
+                       uint32_t *lead, uint32_t target)
 {
-    *x = (kz_intersect){.lists = lists, .n = n, .ids = ids, .rows = rows};
+    *x = (kz_intersect){.lists = lists, .n = n, .ids = ids, .lead = lead};
     kz_intersect_restart(x, target);
 }
 
@@ -71,10 +56,9 @@ static int next_segment(kz_intersect *x, uint32_t limit)
     uint32_t m = 0;
     for (uint32_t a = lead->i; lead->ids[a] <= seg; a++) { /* the padding ends it in the block */
         x->ids[m] = lead->ids[a];
-        x->rows[m++] = a;
+        x->lead[m++] = a;
     }
-    for (size_t j = 1; j + 1 < x->n && m > 0; j++)
-        m = match_block(x->lists[j], x->ids, m, x->rows, j);
+    for (size_t j = 1; j + 1 < x->n && m > 0; j++) m = match_block(x->lists[j], x->ids, x->lead, m);
     x->m = m;
     x->t = 0;
     x->from = seg + 1; /* seg is a real id, below KZ_DOC_END */
@@ -94,7 +78,7 @@ int kz_intersect_next(kz_intersect *x, uint32_t limit, uint32_t *count)
             return KZ_OK;
         }
         if (x->t < x->m) { /* the segment's candidates in the last list's next block */
-            uint32_t t = x->t;
+            const uint32_t t = x->t;
             KZ_TRY(kz_postings_advance(last, x->ids[t]));
             if (last->doc == KZ_DOC_END) {
                 x->m = x->t = 0;
@@ -105,7 +89,7 @@ int kz_intersect_next(kz_intersect *x, uint32_t limit, uint32_t *count)
             uint32_t u = t;
             while (u < x->m && x->ids[u] <= end) u++;
             x->run = t;
-            x->run_n = match_block(last, x->ids + t, u - t, x->rows + t, x->n - 1);
+            x->run_n = match_block(last, x->ids + t, x->lead + t, u - t);
             x->t = u;
             if (x->run_n > 0) {
                 *count = x->run_n;

@@ -7,13 +7,13 @@
  * taken a segment at a time - the range over which every list but the last stays in one decoded
  * block - and matched against each list's block by a branch-free binary search and a
  * conditional append. The last list (the densest) may cross blocks within a segment: its part is
- * done in runs, one per block, and the matches are handed out run by run, so that every index
- * they carry is into a block its cursor still holds.
+ * done in runs, one per block, and the matches are handed out run by run, while every list still
+ * holds the block of each of them.
  *
  * Invariants: lists only move forwards, through kz_postings_advance and
  * kz_postings_seek_in_block; every passage below `from` that is not in the current run has been
- * decided; the current run's matches are ids[run .. run + run_n), increasing, and rows[j *
- * KZ_BLOCK_LEN + i] is the index in lists[j]'s decoded block of ids[i]. */
+ * decided; the current run's matches are ids[run .. run + run_n), increasing, lead[i] is the
+ * index of ids[i] in the lead's decoded block, and every other list's decoded block holds it. */
 #ifndef KZ_INTERSECT_H
 #define KZ_INTERSECT_H
 
@@ -26,7 +26,7 @@ typedef struct kz_intersect {
     kz_postings_cursor *const *lists; /* n >= 1, rarest first: lists[0] leads */
     size_t n;
     uint32_t *ids;  /* KZ_BLOCK_LEN: the segment's candidates, then the runs' matches */
-    uint32_t *rows; /* n * KZ_BLOCK_LEN: their indices in each list's block */
+    uint32_t *lead; /* KZ_BLOCK_LEN: their indices in the lead's block */
     uint32_t m;     /* the segment's candidates left after the lists but the last */
     uint32_t t;     /* the first of them not yet matched against the last list */
     uint32_t run, run_n;
@@ -34,10 +34,9 @@ typedef struct kz_intersect {
 } kz_intersect;
 
 /* Prepares x over lists[0..n) (n >= 1, rarest first, none moved by anyone else while x is in
- * use) with the caller's buffers ids (KZ_BLOCK_LEN) and rows (n * KZ_BLOCK_LEN), to start at
- * passage target. */
+ * use) with the caller's buffers ids and lead (KZ_BLOCK_LEN each), to start at passage target. */
 void kz_intersect_init(kz_intersect *x, kz_postings_cursor *const *lists, size_t n, uint32_t *ids,
-                       uint32_t *rows, uint32_t target);
+                       uint32_t *lead, uint32_t target);
 
 /* Drops what is pending and starts again at target (>= every passage handed out so far). */
 void kz_intersect_restart(kz_intersect *x, uint32_t target);
@@ -47,11 +46,15 @@ void kz_intersect_restart(kz_intersect *x, uint32_t target);
  * to go on from (> limit, or KZ_DOC_END). KZ_OK or KZ_ECORRUPT. */
 int kz_intersect_next(kz_intersect *x, uint32_t limit, uint32_t *count);
 
-/* Moves every list to match i (< *count) of the current run; matches are visited in order. */
+/* Moves every list to match i (< *count) of the current run; matches are visited in order.
+ * The lead's index was kept; the others' are searched again, for the candidates that matched,
+ * rather than carried through every list's pass for all of them. */
 static inline void kz_intersect_seek(kz_intersect *x, uint32_t i)
 {
-    for (size_t j = 0; j < x->n; j++)
-        kz_postings_seek_in_block(x->lists[j], x->rows[j * KZ_BLOCK_LEN + x->run + i]);
+    const uint32_t id = x->ids[x->run + i];
+    kz_postings_seek_in_block(x->lists[0], x->lead[x->run + i]);
+    for (size_t j = 1; j < x->n; j++)
+        kz_postings_seek_in_block(x->lists[j], kz_postings_lower_bound(x->lists[j]->ids, id));
 }
 
 /* The id of match i of the current run. */

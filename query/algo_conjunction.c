@@ -212,14 +212,14 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
     c.alone = c.n == 1 && c.nshould == 0 && !c.two_phase;
     if (all_terms && c.n > 1) { /* the commonest conjunction: intersected on the postings */
         KZ_CHECK(kz_arena_calloc((void **)&c.lists, &arena, c.n, sizeof *c.lists));
-        uint32_t *ids, *rows;
+        uint32_t *ids, *lead;
         KZ_CHECK(kz_arena_calloc((void **)&ids, &arena, KZ_BLOCK_LEN, sizeof *ids));
-        KZ_CHECK(kz_arena_calloc((void **)&rows, &arena, c.n * KZ_BLOCK_LEN, sizeof *rows));
+        KZ_CHECK(kz_arena_calloc((void **)&lead, &arena, KZ_BLOCK_LEN, sizeof *lead));
         for (size_t i = 0; i < c.n; i++) {
             c.lists[i] = kz_term_cursor_postings(c.order[i]);
             kz_term_cursor_set_exact(c.order[i], 0); /* cheaper bounds pay here (cursor.h) */
         }
-        kz_intersect_init(&c.inter, c.lists, c.n, ids, rows, 0);
+        kz_intersect_init(&c.inter, c.lists, c.n, ids, lead, 0);
     }
     push_min_scores(&c); /* the threshold carries over from earlier segments */
 

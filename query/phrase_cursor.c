@@ -272,10 +272,10 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     p->doc_len = doc_len;
     p->ndocs = ndocs;
     p->min_score = -INFINITY;
-    uint32_t *ids, *rows;
+    uint32_t *ids, *lead;
     KZ_TRY(kz_arena_calloc((void **)&ids, arena, KZ_BLOCK_LEN, sizeof *ids));
-    KZ_TRY(kz_arena_calloc((void **)&rows, arena, n * KZ_BLOCK_LEN, sizeof *rows));
-    kz_intersect_init(&p->inter, p->lists, n, ids, rows, 0);
+    KZ_TRY(kz_arena_calloc((void **)&lead, arena, KZ_BLOCK_LEN, sizeof *lead));
+    kz_intersect_init(&p->inter, p->lists, n, ids, lead, 0);
     p->run_count = p->run_at = 0;
     p->base.ops = &phrase_ops;
     /* It proposes at most min(df) passages, but each costs a walk of every term's list and a

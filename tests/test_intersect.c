@@ -90,9 +90,9 @@ Test(intersect, hands_out_exactly_the_common_ids_in_order_for_lists_of_any_densi
                              KZ_OK, "%s", kz_errmsg());
                 cs[k] = &c[k];
             }
-            uint32_t ids[KZ_BLOCK_LEN], rows[4 * KZ_BLOCK_LEN];
+            uint32_t ids[KZ_BLOCK_LEN], lead[KZ_BLOCK_LEN];
             kz_intersect x;
-            kz_intersect_init(&x, cs, n, ids, rows, 0);
+            kz_intersect_init(&x, cs, n, ids, lead, 0);
             uint32_t want = brute_next(l, n, 0), limit = 0;
             for (;;) {
                 /* a limit now and then, and a restart past what is pending */
