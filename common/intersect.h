@@ -57,6 +57,12 @@ static inline void kz_intersect_seek(kz_intersect *x, uint32_t i)
         kz_postings_seek_in_block(x->lists[j], kz_postings_lower_bound(x->lists[j]->ids, id));
 }
 
+/* The index of match i of the current run in the lead's decoded block. */
+static inline uint32_t kz_intersect_lead_index(const kz_intersect *x, uint32_t i)
+{
+    return x->lead[x->run + i];
+}
+
 /* The id of match i of the current run. */
 static inline uint32_t kz_intersect_id(const kz_intersect *x, uint32_t i)
 {

@@ -117,6 +117,24 @@ static int may_reach(phrase_cursor *p, uint32_t x, int *yes)
     return KZ_OK;
 }
 
+/* Moves the lists to match i of the intersection's run, passage x, and sets *yes to whether it
+ * may score min_score (may_reach). The lead's frequency alone bounds the phrase too, and on
+ * common-word phrases it mostly rules the passage out already: the others are then not moved. */
+static int visit(phrase_cursor *p, uint32_t i, uint32_t x, int *yes)
+{
+    kz_postings_seek_in_block(p->lists[0], kz_intersect_lead_index(&p->inter, i));
+    if (p->min_score != -INFINITY && x < p->ndocs) {
+        uint32_t tf;
+        KZ_TRY(kz_postings_freq(p->lists[0], &tf));
+        if (kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[x]) < p->min_score) {
+            *yes = 0;
+            return KZ_OK;
+        }
+    }
+    kz_intersect_seek(&p->inter, i);
+    return may_reach(p, x, yes);
+}
+
 /* Moves to the first passage >= target holding every term: the next candidate, from the
  * intersection's current run (intersect.h). Once a minimum score is set, a passage where the
  * terms' frequencies bound the phrase below it is passed over before positions are read. */
@@ -130,9 +148,8 @@ static int seek(phrase_cursor *p, uint32_t target)
         while (p->run_at < p->run_count && found == KZ_DOC_END) {
             const uint32_t i = p->run_at++, x = kz_intersect_id(&p->inter, i);
             if (x < target) continue;
-            kz_intersect_seek(&p->inter, i);
             int yes;
-            KZ_TRY(may_reach(p, x, &yes));
+            KZ_TRY(visit(p, i, x, &yes));
             if (yes) found = x;
         }
         if (found != KZ_DOC_END) break;
