@@ -13,8 +13,8 @@
  * bound cannot enter the top k is skipped whole without decoding. Within a window:
  *   - a lone clause (one word) is its own score: a term scans its block for the next passage
  *     above the threshold (kz_term_cursor_skip_below), anything else is scored and compared;
- *   - plain terms: the window is the lead's block, and each of its postings there is looked for
- *     in the other lists in one loop on their postings (window_terms); checking the lead's exact
+ *   - plain terms: the window is the lead's block, and the passages every list holds there come
+ *     from the block-at-a-time intersection (intersect.h, window_terms); checking the lead's exact
  *     score plus the others' bounds first was tried twice, with block bounds and with the
  *     block's largest frequency at the passage's own length: neither pruned enough to pay;
  *   - other cursors are moved to the lead's candidate after the filter's bit test;
