@@ -4,8 +4,8 @@
 #include "error.h"
 
 /* Of the m candidates ids[0..m) (increasing, at most the last id of c's decoded block, and c
- * holding nothing from the first of them up to its current id), keeps those c's block holds, in order, compacting ids[] and the
- * lead's indices lead[] with them; returns how many are kept. Without a branch on any outcome:
+ * holding nothing from the first of them up to its current id), keeps those c's block holds,
+ * in order, compacting ids[] and the lead's indices lead[] with them; returns how many are kept. Without a branch on any outcome:
  * a rejected candidate is simply overwritten by the next. Two ways, by how many of c's ids lie
  * among the candidates: few, and each candidate is searched for in the whole block
  * (kz_postings_lower_bound, seven steps; ids[KZ_BLOCK_LEN - 1] is the block's last id, or the

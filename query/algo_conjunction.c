@@ -101,8 +101,9 @@ static int lone_clause(const conj *c, uint32_t cand, uint32_t *next)
     return KZ_OK;
 }
 
-/* Moves the other required clauses (not plain terms: window_terms) to the lead's candidate *cand. *found = 1 when they all
- * stand on it and the filter allows it; else *cand receives the passage to go on from. */
+/* Moves the other required clauses to the lead's candidate *cand (plain terms have
+ * window_terms instead). *found = 1 when they all stand on it and the filter allows it; else
+ * *cand receives the passage to go on from. */
 static int align(const conj *c, uint32_t *cand, int *found)
 {
     *found = 0;

@@ -35,7 +35,7 @@ typedef struct phrase_cursor {
     double weight;
     const uint32_t *doc_len;
     uint32_t ndocs;             /* passages in the segment: a larger id is damage */
-    kz_intersect inter;         /* of lists[] (when n > 1) */
+    kz_intersect inter;         /* of lists[] */
     uint32_t run_count, run_at; /* its current run, and the next of it to look at */
     uint32_t checked_doc;       /* candidate whose positions were checked (KZ_DOC_END: none) */
     double min_score;           /* passages scoring below it are not wanted (-INFINITY: all are) */
@@ -143,7 +143,10 @@ static int seek(phrase_cursor *p, uint32_t target)
     p->base.tf = 0;
     p->checked_doc = KZ_DOC_END;
     uint32_t found = KZ_DOC_END;
-    if (target >= p->inter.from) kz_intersect_restart(&p->inter, target); /* past what is pending */
+    if (target >= p->inter.from) { /* past everything pending */
+        kz_intersect_restart(&p->inter, target);
+        p->run_count = p->run_at = 0;
+    }
     for (;;) {
         while (p->run_at < p->run_count && found == KZ_DOC_END) {
             const uint32_t i = p->run_at++, x = kz_intersect_id(&p->inter, i);
