@@ -5,11 +5,12 @@
 
 /* Of the m candidates ids[0..m) (increasing, at most the last id of c's decoded block, and c
  * holding nothing from the first of them up to its current id), keeps those c's block holds,
- * in order, compacting ids[] and the lead's indices lead[] with them; returns how many are kept. Without a branch on any outcome:
- * a rejected candidate is simply overwritten by the next. Two ways, by how many of c's ids lie
- * among the candidates: few, and each candidate is searched for in the whole block
- * (kz_postings_lower_bound, seven steps; ids[KZ_BLOCK_LEN - 1] is the block's last id, or the
- * padding of a partial block); many, and the two are merged, a step per id of either. */
+ * in order, compacting ids[] and the lead's indices lead[] with them; returns how many are
+ * kept. Without a branch on any outcome: a rejected candidate is simply overwritten by the
+ * next. Two ways, by how many of c's ids lie among the candidates: few, and each candidate is
+ * searched for in the whole block (kz_postings_lower_bound, seven steps; ids[KZ_BLOCK_LEN - 1]
+ * is the block's last id, or the padding of a partial block); many, and the two are merged, a
+ * step per id of either. */
 static uint32_t match_block(const kz_postings_cursor *c, uint32_t *ids, uint32_t *lead, uint32_t m)
 {
     const uint32_t *b = c->ids;
