@@ -1,40 +1,16 @@
 /* intersect.c - block-at-a-time intersection of posting lists (intersect.h). */
 #include "intersect.h"
 
+#include "block_search.h"
 #include "error.h"
 
 /* Of the m candidates ids[0..m) (increasing, at most the last id of c's decoded block, and c
  * holding nothing from the first of them up to its current id), keeps those c's block holds,
  * in order, compacting ids[] and the lead's indices lead[] with them; returns how many are
- * kept. Without a branch on any outcome: a rejected candidate is simply overwritten by the
- * next. Two ways, by how many of c's ids lie among the candidates: few, and each candidate is
- * searched for in the whole block (kz_postings_lower_bound, seven steps; ids[KZ_BLOCK_LEN - 1]
- * is the block's last id, or the padding of a partial block); many, and the two are merged, a
- * step per id of either. */
+ * kept (block_search.h). */
 static uint32_t match_block(const kz_postings_cursor *c, uint32_t *ids, uint32_t *lead, uint32_t m)
 {
-    const uint32_t *b = c->ids;
-    uint32_t kept = 0, j = c->i;
-    /* c's ids up to the last candidate: a merge step costs about a quarter of a search */
-    if (kz_postings_lower_bound(b, ids[m - 1]) - j < 3 * m) {
-        /* j stays <= n: the last candidate is <= b[n - 1], and b[n] is padding */
-        for (uint32_t t = 0; t < m;) {
-            const uint32_t u = ids[t], v = b[j], from = lead[t];
-            ids[kept] = u;
-            lead[kept] = from;
-            kept += u == v;
-            t += u <= v;
-            j += v <= u;
-        }
-        return kept;
-    }
-    for (uint32_t t = 0; t < m; t++) {
-        const uint32_t id = ids[t], from = lead[t];
-        ids[kept] = id;
-        lead[kept] = from;
-        kept += b[kz_postings_lower_bound(b, id)] == id;
-    }
-    return kept;
+    return kz_block_keep_members(c->ids, c->i, ids, lead, m);
 }
 
 void kz_intersect_init(kz_intersect *x, kz_postings_cursor *const *lists, size_t n, uint32_t *ids,

@@ -63,6 +63,17 @@ static inline uint32_t kz_intersect_lead_index(const kz_intersect *x, uint32_t i
     return x->lead[x->run + i];
 }
 
+/* The current run's ids, and their indices in the lead's decoded block (run_n of each). */
+static inline const uint32_t *kz_intersect_run_ids(const kz_intersect *x)
+{
+    return x->ids + x->run;
+}
+
+static inline const uint32_t *kz_intersect_run_lead(const kz_intersect *x)
+{
+    return x->lead + x->run;
+}
+
 /* The id of match i of the current run. */
 static inline uint32_t kz_intersect_id(const kz_intersect *x, uint32_t i)
 {

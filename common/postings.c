@@ -386,6 +386,30 @@ int kz_postings_freq_slow(kz_postings_cursor *c, uint32_t *tf)
     return KZ_OK;
 }
 
+int kz_postings_freqs_at(kz_postings_cursor *c, const uint32_t *idx, uint32_t count, uint32_t *tf)
+{
+    if (c->doc == KZ_DOC_END)
+        return kz_fail(KZ_EINVAL, "postings: frequencies asked of an exhausted cursor");
+    if (c->freq_block != c->block && c->freq_bits != UINT32_MAX &&
+        c->freq_singles + count <= FREQ_SINGLES) {
+        c->freq_singles += count;
+        uint32_t bad = 0;
+        for (uint32_t k = 0; k < count; k++) {
+            tf[k] = kz_bitunpack128_one(c->freq_at, c->freq_bits, idx[k]);
+            bad |= tf[k] >= c->freq_max;
+            tf[k] += 1;
+        }
+        if (bad)
+            return kz_fail(KZ_ECORRUPT,
+                           "postings: block %u of %u has a frequency above its maximum %u",
+                           c->block, c->nblocks, c->freq_max);
+        return KZ_OK;
+    }
+    if (c->freq_block != c->block) KZ_TRY(load_freqs(c));
+    for (uint32_t k = 0; k < count; k++) tf[k] = c->freqs[idx[k]];
+    return KZ_OK;
+}
+
 int kz_postings_block_freqs(kz_postings_cursor *c, const uint32_t **freqs)
 {
     if (c->freq_block != c->block || c->doc == KZ_DOC_END) KZ_TRY(load_freqs(c));

@@ -104,6 +104,12 @@ int kz_postings_open(kz_postings_cursor *c, const uint8_t *doc, size_t doc_len, 
  * KZ_ECORRUPT; KZ_EINVAL when exhausted. */
 int kz_postings_block_freqs(kz_postings_cursor *c, const uint32_t **freqs);
 
+/* The frequencies of postings idx[0..count) of the decoded block (each < c->n) into tf[], the
+ * cursor staying where it is: read one by one when they are few, else the block's are decoded.
+ * For scoring a batch of an intersection's matches. KZ_OK, KZ_ECORRUPT, or KZ_EINVAL when
+ * exhausted. */
+int kz_postings_freqs_at(kz_postings_cursor *c, const uint32_t *idx, uint32_t count, uint32_t *tf);
+
 /* Moves to posting i of the decoded block (c->i <= i < c->n): never backwards. */
 static inline void kz_postings_seek_in_block(kz_postings_cursor *c, uint32_t i)
 {

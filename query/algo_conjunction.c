@@ -41,6 +41,9 @@ typedef struct conj {
     double should_bound;        /* the should clauses' list bounds, summed */
     kz_postings_cursor **lists; /* order[]'s postings when every one is a plain term, else NULL */
     kz_intersect inter;         /* with lists: their intersection */
+    size_t *req_at;             /* with lists: req[i] is order[req_at[i]] */
+    uint32_t *idx;              /* with lists: KZ_BLOCK_LEN indices in a list's block */
+    double *acc;                /* with lists: KZ_BLOCK_LEN required scores of a run's matches */
     int two_phase;              /* some required clause needs confirming */
     int alone;                  /* one plain clause and nothing else that scores */
     uint32_t window_last;
@@ -127,7 +130,7 @@ static int align(const conj *c, uint32_t *cand, int *found)
 /* Every required clause stands on cand, which the filter allows: the exclusions, the bound
  * before confirming, the confirmation, the bound with the exact required scores, then the
  * canonical score for the collector. */
-static int offer(const conj *c, uint32_t cand, uint64_t *matched)
+static int offer(const conj *c, uint32_t cand, uint64_t *matched, int prechecked)
 {
     int excluded, ok;
     KZ_TRY(kz_plan_excluded(c->p, cand, &excluded));
@@ -147,7 +150,7 @@ static int offer(const conj *c, uint32_t cand, uint64_t *matched)
         if (!ok) return KZ_OK;
     }
     ++*matched;
-    if (c->top->n == c->top->k && c->n + c->nshould > 1) {
+    if (!prechecked && c->top->n == c->top->k && c->n + c->nshould > 1) {
         /* the required scores first: most passages end there (a lone clause's is the score) */
         double must_part = c->should_bound;
         for (size_t i = 0; i < c->n; i++) {
@@ -164,26 +167,57 @@ static int offer(const conj *c, uint32_t cand, uint64_t *matched)
     return KZ_OK;
 }
 
+/* The required scores of the current run's count matches, each summed as offer sums them (the
+ * should clauses' bounds, then the required clauses in plan order), into acc[]. */
+static int prescore_run(conj *c, uint32_t count)
+{
+    const uint32_t *ids = kz_intersect_run_ids(&c->inter);
+    for (uint32_t k = 0; k < count; k++) c->acc[k] = c->should_bound;
+    for (size_t i = 0; i < c->n; i++) {
+        const size_t j = c->req_at[i];
+        const uint32_t *idx = kz_intersect_run_lead(&c->inter);
+        if (j > 0) { /* the lead's indices were kept; the others' are searched again */
+            for (uint32_t k = 0; k < count; k++)
+                c->idx[k] = kz_postings_lower_bound(c->lists[j]->ids, ids[k]);
+            idx = c->idx;
+        }
+        KZ_TRY(kz_term_cursor_add_scores(c->req[i], idx, ids, count, c->acc));
+    }
+    return KZ_OK;
+}
+
 /* Plain terms, the lead standing on the window's first candidate: the passages every list
- * holds in the window (intersect.h), offered in order. *next receives the passage to go on
- * from: after the window, or the end once a list is exhausted. */
+ * holds in the window (intersect.h), offered in order. Once the top k is full, a run's matches
+ * are first scored together on the postings (prescore_run), and only those whose required
+ * scores could enter are moved to and offered: most matches of a long conjunction end there,
+ * and the batch costs a fraction of the per-passage machinery (moving every cursor, the
+ * filter, the cursors' scoring). Those passed over are counted as matched when nothing could
+ * exclude them. *next receives the passage to go on from: after the window, or the end once a
+ * list is exhausted. */
 static int window_terms(conj *c, uint32_t *next, uint64_t *matched)
 {
     kz_postings_cursor *lead = c->lists[0];
     const uint32_t end =
         c->window_last < lead->ids[lead->n - 1] ? c->window_last : lead->ids[lead->n - 1];
+    const int countable = c->p->allow == NULL && c->p->nmust_not == 0;
     kz_intersect_restart(&c->inter, lead->doc);
     uint32_t count;
     for (;;) {
         KZ_TRY(kz_intersect_next(&c->inter, end, &count));
         if (count == 0) break;
+        const int batch = c->top->n == c->top->k && c->n + c->nshould > 1;
+        if (batch) KZ_TRY(prescore_run(c, count));
         for (uint32_t i = 0; i < count; i++) {
+            if (batch && !kz_topk_competitive(c->top, c->acc[i])) {
+                *matched += (uint64_t)countable;
+                continue;
+            }
             kz_intersect_seek(&c->inter, i);
             for (size_t j = 0; j < c->n; j++) KZ_TRY(kz_term_cursor_sync(c->order[j]));
             const uint32_t x = kz_intersect_id(&c->inter, i);
             int ok;
             KZ_TRY(kz_plan_allowed(c->p, x, &ok));
-            if (ok) KZ_TRY(offer(c, x, matched));
+            if (ok) KZ_TRY(offer(c, x, matched, batch));
             if (!kz_topk_competitive(c->top, c->window_bound)) goto done; /* none here can enter */
         }
     }
@@ -221,6 +255,12 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
             kz_term_cursor_set_exact(c.order[i], 0); /* cheaper bounds pay here (cursor.h) */
         }
         kz_intersect_init(&c.inter, c.lists, c.n, ids, lead, 0);
+        KZ_CHECK(kz_arena_calloc((void **)&c.req_at, &arena, c.n, sizeof *c.req_at));
+        KZ_CHECK(kz_arena_calloc((void **)&c.idx, &arena, KZ_BLOCK_LEN, sizeof *c.idx));
+        KZ_CHECK(kz_arena_calloc((void **)&c.acc, &arena, KZ_BLOCK_LEN, sizeof *c.acc));
+        for (size_t i = 0; i < c.n; i++)
+            for (size_t j = 0; j < c.n; j++)
+                if (c.order[j] == c.req[i]) c.req_at[i] = j;
     }
     push_min_scores(&c); /* the threshold carries over from earlier segments */
 
@@ -261,7 +301,7 @@ int kz_algo_conjunction(const kz_plan_segment *p, kz_topk *top, uint64_t *matche
             continue;
         }
         target = cand + 1;
-        KZ_CHECK(offer(&c, cand, matched));
+        KZ_CHECK(offer(&c, cand, matched, 0));
     }
 done:
     kz_arena_free(&arena);

@@ -171,6 +171,13 @@ void kz_term_cursor_set_exact(kz_cursor *c, int exact);
  * one-word query's scan of a block without the general machinery for each posting. */
 int kz_term_cursor_skip_below(kz_cursor *c, uint32_t last, double floor);
 
+/* Adds to acc[k] the term's score at passage ids[k], which is posting idx[k] of the decoded
+ * block of the postings cursor (k < count <= KZ_BLOCK_LEN), without moving either cursor: an
+ * intersection's matches scored as a batch, with the same values kz_cursor_score gives.
+ * KZ_ECORRUPT for a posting beyond the segment or outside its list's bounds. */
+int kz_term_cursor_add_scores(kz_cursor *c, const uint32_t *idx, const uint32_t *ids,
+                              uint32_t count, double *acc);
+
 /* Takes the postings cursor's position as the term cursor's (KZ_ECORRUPT for an id beyond the
  * segment). */
 int kz_term_cursor_sync(kz_cursor *c);

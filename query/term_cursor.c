@@ -80,6 +80,30 @@ static int term_score(kz_cursor *c, double *out)
     return KZ_OK;
 }
 
+int kz_term_cursor_add_scores(kz_cursor *c, const uint32_t *idx, const uint32_t *ids,
+                              uint32_t count, double *acc)
+{
+    term_cursor *t = (term_cursor *)c;
+    uint32_t tf[KZ_BLOCK_LEN];
+    if (count > KZ_BLOCK_LEN)
+        return kz_fail(KZ_EINVAL, "term cursor: a batch of %u postings exceeds a block", count);
+    KZ_TRY(kz_postings_freqs_at(&t->pc, idx, count, tf));
+    uint32_t bad = 0;
+    for (uint32_t k = 0; k < count; k++) bad |= ids[k] >= t->ndocs;
+    if (bad) return kz_fail(KZ_ECORRUPT, "posting list names a passage beyond its segment");
+    for (uint32_t k = 0; k < count; k++) {
+        const uint32_t dl = t->doc_len[ids[k]];
+        bad |= tf[k] > t->pc.list_max_tf || dl < t->pc.list_min_len;
+        acc[k] += kz_bm25_score(t->weight, tf[k], kz_bm25_norm(t->bm25, dl));
+    }
+    if (bad)
+        return kz_fail(KZ_ECORRUPT,
+                       "postings of a block break their list's bounds (max tf %u, "
+                       "min length %u)",
+                       t->pc.list_max_tf, t->pc.list_min_len);
+    return KZ_OK;
+}
+
 /* After shallow_advance: the largest tf / (tf + norm) over the block's postings (so that the
  * exact block bound is weight * part), cached per block. */
 static int block_part(kz_cursor *c, double *part)

@@ -2,7 +2,8 @@
  * intersection of the raw id arrays: lists of similar and of very different densities (so that
  * segments are cut by middle lists and the last list crosses blocks within a segment), one to
  * four lists, partial last blocks, limits, restarts past pending matches, and the cursors
- * standing on each match when it is visited. */
+ * standing on each match when it is visited; with each block search kernel this CPU has. */
+#include "block_search.h"
 #include "error.h"
 #include "intersect.h"
 
@@ -72,13 +73,10 @@ static uint32_t brute_next(const struct list *l, size_t n, uint32_t from)
     return SPACE;
 }
 
-Test(intersect, hands_out_exactly_the_common_ids_in_order_for_lists_of_any_density)
+/* One pass over every shape with the block search kernel in use. */
+static void intersect_every_shape(const uint32_t (*shapes)[4], size_t nshapes)
 {
-    /* 1 / density of each list, the first the rarest as callers order them */
-    const uint32_t shapes[][4] = {{1, 0, 0, 0},    {2, 2, 0, 0}, {3, 2, 0, 0},   {40, 3, 0, 0},
-                                  {300, 2, 0, 0},  {5, 4, 2, 0}, {60, 20, 2, 0}, {9, 8, 7, 2},
-                                  {2000, 1, 0, 0}, {2, 1, 0, 0}, {4, 4, 4, 4},   {700, 30, 3, 2}};
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+    for (size_t s = 0; s < nshapes; s++) {
         size_t n = 0;
         while (n < 4 && shapes[s][n]) n++;
         for (int round = 0; round < 6; round++) {
@@ -131,4 +129,18 @@ Test(intersect, hands_out_exactly_the_common_ids_in_order_for_lists_of_any_densi
             }
         }
     }
+}
+
+Test(intersect, hands_out_exactly_the_common_ids_in_order_for_lists_of_any_density)
+{
+    /* 1 / density of each list, the first the rarest as callers order them */
+    const uint32_t shapes[][4] = {{1, 0, 0, 0},    {2, 2, 0, 0}, {3, 2, 0, 0},   {40, 3, 0, 0},
+                                  {300, 2, 0, 0},  {5, 4, 2, 0}, {60, 20, 2, 0}, {9, 8, 7, 2},
+                                  {2000, 1, 0, 0}, {2, 1, 0, 0}, {4, 4, 4, 4},   {700, 30, 3, 2}};
+    static const char *kernels[] = {"scalar", "avx2"}; /* block_search.h */
+    for (size_t kern = 0; kern < 2; kern++) {
+        if (kz_block_search_select(kernels[kern]) != KZ_OK) continue; /* this CPU lacks it */
+        intersect_every_shape(shapes, sizeof shapes / sizeof shapes[0]);
+    }
+    kz_block_search_select(NULL);
 }
