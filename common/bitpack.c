@@ -59,12 +59,13 @@ KZ_INLINE void scalar_pack_w(const uint32_t *in, unsigned bits, uint8_t *out)
 /* Rows in order, the four lanes side by side: every lane consumes its stream at the same pace,
  * so one `have` serves all four, and integers come out in order, which lets the delta variant
  * fold the running sum into the same pass. */
-KZ_INLINE uint32_t scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int delta,
+KZ_INLINE uint32_t scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int mode,
                                    uint32_t base)
 {
+    const int delta = mode == KZ_UNPACK_DELTA, plus1 = mode == KZ_UNPACK_PLUS1;
     if (bits == 0) {
-        for (unsigned i = 0; i < KZ_BLOCK_LEN; i++) out[i] = delta ? base : 0;
-        return 1; /* every gap is 0 */
+        for (unsigned i = 0; i < KZ_BLOCK_LEN; i++) out[i] = delta ? base : (uint32_t)plus1;
+        return delta || (plus1 && base == 0); /* every gap is 0; every value is 0 */
     }
     uint32_t zero = 0;
     const uint32_t mask = bits == 32 ? UINT32_MAX : (1u << bits) - 1;
@@ -92,6 +93,13 @@ KZ_INLINE uint32_t scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *o
             v1 = run += v1;
             v2 = run += v2;
             v3 = run += v3;
+        }
+        if (plus1) { /* base is the limit; "zero" reports a value at or above it */
+            zero |= (v0 >= base) | (v1 >= base) | (v2 >= base) | (v3 >= base);
+            v0 += 1;
+            v1 += 1;
+            v2 += 1;
+            v3 += 1;
         }
         out[4 * r] = v0;
         out[4 * r + 1] = v1;
@@ -132,7 +140,7 @@ static void scalar_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
     switch (bits) {
 #define KZ_CASE(b)                                                                                 \
     case b:                                                                                        \
-        scalar_unpack_w(in, b, out, 0, 0);                                                         \
+        scalar_unpack_w(in, b, out, KZ_UNPACK_PLAIN, 0);                                           \
         break;
         KZ_WIDTH_CASES(KZ_CASE)
 #undef KZ_CASE
@@ -146,7 +154,20 @@ static uint32_t scalar_unpack_delta(const uint8_t *in, unsigned bits, uint32_t b
     switch (bits) {
 #define KZ_CASE(b)                                                                                 \
     case b:                                                                                        \
-        return scalar_unpack_w(in, b, out, 1, base);
+        return scalar_unpack_w(in, b, out, KZ_UNPACK_DELTA, base);
+        KZ_WIDTH_CASES(KZ_CASE)
+#undef KZ_CASE
+    default:
+        return 1;
+    }
+}
+
+static uint32_t scalar_unpack_plus1(const uint8_t *in, unsigned bits, uint32_t limit, uint32_t *out)
+{
+    switch (bits) {
+#define KZ_CASE(b)                                                                                 \
+    case b:                                                                                        \
+        return scalar_unpack_w(in, b, out, KZ_UNPACK_PLUS1, limit);
         KZ_WIDTH_CASES(KZ_CASE)
 #undef KZ_CASE
     default:
@@ -155,7 +176,7 @@ static uint32_t scalar_unpack_delta(const uint8_t *in, unsigned bits, uint32_t b
 }
 
 static const struct kz_codec scalar_codec = {"scalar", scalar_pack, scalar_unpack,
-                                             scalar_unpack_delta};
+                                             scalar_unpack_delta, scalar_unpack_plus1};
 
 /* The codec in use. NULL until first use; then chosen once from the CPU (any thread may do the
  * choosing: the result is the same, and the atomic makes the publication race-free). Tests and
@@ -185,6 +206,11 @@ void kz_bitunpack128(const uint8_t *in, unsigned bits, uint32_t *out)
 uint32_t kz_bitunpack128_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
 {
     return codec()->unpack_delta(in, bits, base, out);
+}
+
+uint32_t kz_bitunpack128_plus1(const uint8_t *in, unsigned bits, uint32_t limit, uint32_t *out)
+{
+    return codec()->unpack_plus1(in, bits, limit, out);
 }
 
 uint32_t kz_bitunpack128_one(const uint8_t *in, unsigned bits, unsigned i)

@@ -35,6 +35,11 @@ void kz_bitunpack128(const uint8_t *in, unsigned bits, uint32_t *out);
  * wrap-around (which the caller rules out from the width and the last value) it holds. */
 uint32_t kz_bitunpack128_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out);
 
+/* Unpacks 128 integers stored minus one (frequencies) and returns them plus one:
+ * out[i] = v[i] + 1. Returns non-zero when some v[i] >= limit (limit >= 1): a frequency above
+ * its block's maximum is caught in the same pass. */
+uint32_t kz_bitunpack128_plus1(const uint8_t *in, unsigned bits, uint32_t limit, uint32_t *out);
+
 /* Integer i (< 128) of a packed block of width bits, without unpacking the others: what a
  * reader that needs one value of a block (one frequency) pays, a few instructions instead of a
  * whole block. */

@@ -65,14 +65,16 @@ KZ_INL KZ_SSE void sse_pack_w(const uint32_t *in, unsigned bits, uint8_t *out)
     }
 }
 
-KZ_INL KZ_SSE uint32_t sse_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int delta,
+KZ_INL KZ_SSE uint32_t sse_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int mode,
                                     uint32_t base)
 {
+    const int delta = mode == KZ_UNPACK_DELTA, plus1 = mode == KZ_UNPACK_PLUS1;
     __m128i run = _mm_set1_epi32((int)base), zero = _mm_setzero_si128();
+    const __m128i one = _mm_set1_epi32(1);
     if (bits == 0) {
-        __m128i v = delta ? run : _mm_setzero_si128();
+        __m128i v = delta ? run : plus1 ? one : _mm_setzero_si128();
         for (unsigned r = 0; r < 32; r++) _mm_storeu_si128((__m128i *)(void *)(out + 4 * r), v);
-        return 1; /* every gap is 0 */
+        return delta || (plus1 && base == 0); /* every gap is 0; every value is 0 */
     }
     const __m128i mask = _mm_set1_epi32(bits == 32 ? -1 : (int)((1u << bits) - 1));
     unsigned s = 0, word = 0;
@@ -94,6 +96,10 @@ KZ_INL KZ_SSE uint32_t sse_unpack_w(const uint8_t *in, unsigned bits, uint32_t *
         if (delta) {
             zero = _mm_or_si128(zero, _mm_cmpeq_epi32(v, _mm_setzero_si128()));
             v = sse_prefix(v, &run);
+        }
+        if (plus1) { /* v >= limit exactly when max(v, limit) == v, unsigned */
+            zero = _mm_or_si128(zero, _mm_cmpeq_epi32(_mm_max_epu32(v, run), v));
+            v = _mm_add_epi32(v, one);
         }
         _mm_storeu_si128((__m128i *)(void *)(out + 4 * r), v);
     }
@@ -119,7 +125,7 @@ static KZ_SSE void sse_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
     switch (bits) {
 #define KZ_CASE(b)                                                                                 \
     case b:                                                                                        \
-        sse_unpack_w(in, b, out, 0, 0);                                                            \
+        sse_unpack_w(in, b, out, KZ_UNPACK_PLAIN, 0);                                              \
         break;
         KZ_WIDTH_CASES(KZ_CASE)
 #undef KZ_CASE
@@ -134,7 +140,21 @@ static KZ_SSE uint32_t sse_unpack_delta(const uint8_t *in, unsigned bits, uint32
     switch (bits) {
 #define KZ_CASE(b)                                                                                 \
     case b:                                                                                        \
-        return sse_unpack_w(in, b, out, 1, base);
+        return sse_unpack_w(in, b, out, KZ_UNPACK_DELTA, base);
+        KZ_WIDTH_CASES(KZ_CASE)
+#undef KZ_CASE
+    default:
+        return 1;
+    }
+}
+
+static KZ_SSE uint32_t sse_unpack_plus1(const uint8_t *in, unsigned bits, uint32_t limit,
+                                        uint32_t *out)
+{
+    switch (bits) {
+#define KZ_CASE(b)                                                                                 \
+    case b:                                                                                        \
+        return sse_unpack_w(in, b, out, KZ_UNPACK_PLUS1, limit);
         KZ_WIDTH_CASES(KZ_CASE)
 #undef KZ_CASE
     default:
@@ -165,15 +185,17 @@ KZ_INL KZ_AVX2 __m256i avx_prefix(__m256i v, __m256i *run)
     return v;
 }
 
-KZ_INL KZ_AVX2 uint32_t avx_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int delta,
+KZ_INL KZ_AVX2 uint32_t avx_unpack_w(const uint8_t *in, unsigned bits, uint32_t *out, int mode,
                                      uint32_t base)
 {
+    const int delta = mode == KZ_UNPACK_DELTA, plus1 = mode == KZ_UNPACK_PLUS1;
     __m256i run = _mm256_set1_epi32((int)base), zero = _mm256_setzero_si256();
+    const __m256i one = _mm256_set1_epi32(1);
     if (bits == 0) {
-        __m256i v = delta ? run : _mm256_setzero_si256();
+        __m256i v = delta ? run : plus1 ? one : _mm256_setzero_si256();
         for (unsigned r = 0; r < 32; r += 2)
             _mm256_storeu_si256((__m256i *)(void *)(out + 4 * r), v);
-        return 1; /* every gap is 0 */
+        return delta || (plus1 && base == 0); /* every gap is 0; every value is 0 */
     }
     const __m256i mask = _mm256_set1_epi32(bits == 32 ? -1 : (int)((1u << bits) - 1));
     KZ_UNROLL
@@ -197,6 +219,10 @@ KZ_INL KZ_AVX2 uint32_t avx_unpack_w(const uint8_t *in, unsigned bits, uint32_t 
             zero = _mm256_or_si256(zero, _mm256_cmpeq_epi32(v, _mm256_setzero_si256()));
             v = avx_prefix(v, &run);
         }
+        if (plus1) { /* v >= limit exactly when max(v, limit) == v, unsigned */
+            zero = _mm256_or_si256(zero, _mm256_cmpeq_epi32(_mm256_max_epu32(v, run), v));
+            v = _mm256_add_epi32(v, one);
+        }
         _mm256_storeu_si256((__m256i *)(void *)(out + 4 * r), v);
     }
     return (uint32_t)!_mm256_testz_si256(zero, zero);
@@ -207,7 +233,7 @@ static KZ_AVX2 void avx_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
     switch (bits) {
 #define KZ_CASE(b)                                                                                 \
     case b:                                                                                        \
-        avx_unpack_w(in, b, out, 0, 0);                                                            \
+        avx_unpack_w(in, b, out, KZ_UNPACK_PLAIN, 0);                                              \
         break;
         KZ_WIDTH_CASES(KZ_CASE)
 #undef KZ_CASE
@@ -222,7 +248,21 @@ static KZ_AVX2 uint32_t avx_unpack_delta(const uint8_t *in, unsigned bits, uint3
     switch (bits) {
 #define KZ_CASE(b)                                                                                 \
     case b:                                                                                        \
-        return avx_unpack_w(in, b, out, 1, base);
+        return avx_unpack_w(in, b, out, KZ_UNPACK_DELTA, base);
+        KZ_WIDTH_CASES(KZ_CASE)
+#undef KZ_CASE
+    default:
+        return 1;
+    }
+}
+
+static KZ_AVX2 uint32_t avx_unpack_plus1(const uint8_t *in, unsigned bits, uint32_t limit,
+                                         uint32_t *out)
+{
+    switch (bits) {
+#define KZ_CASE(b)                                                                                 \
+    case b:                                                                                        \
+        return avx_unpack_w(in, b, out, KZ_UNPACK_PLUS1, limit);
         KZ_WIDTH_CASES(KZ_CASE)
 #undef KZ_CASE
     default:
@@ -232,8 +272,10 @@ static KZ_AVX2 uint32_t avx_unpack_delta(const uint8_t *in, unsigned bits, uint3
 
 /* Packing runs once per block at indexing time; the SSE packer is already far from being the
  * bottleneck there, so the AVX2 codec reuses it. */
-static const struct kz_codec sse_codec = {"sse4.1", sse_pack, sse_unpack, sse_unpack_delta};
-static const struct kz_codec avx2_codec = {"avx2", sse_pack, avx_unpack, avx_unpack_delta};
+static const struct kz_codec sse_codec = {"sse4.1", sse_pack, sse_unpack, sse_unpack_delta,
+                                          sse_unpack_plus1};
+static const struct kz_codec avx2_codec = {"avx2", sse_pack, avx_unpack, avx_unpack_delta,
+                                           avx_unpack_plus1};
 
 const struct kz_codec *kz_codec_simd_find(const char *name)
 {

@@ -349,19 +349,21 @@ static int load_freqs(kz_postings_cursor *c)
 {
     if (c->doc == KZ_DOC_END)
         return kz_fail(KZ_EINVAL, "postings: frequency asked of an exhausted cursor");
-    if (c->freq_bits == UINT32_MAX)
-        KZ_TRY(kz_vbyte_decode(c->freq_at, c->doc_end, c->n, c->freqs, NULL));
-    else
-        kz_bitunpack128(c->freq_at, c->freq_bits, c->freqs); /* bounds checked when decoded */
-    /* Stored minus one, below the block's maximum: one branch-free pass over a constant 128
-     * (a partial block's unused slots are zeroed first). */
-    for (uint32_t k = c->n; k < KZ_BLOCK_LEN; k++) c->freqs[k] = 0;
+    /* Stored minus one, below the block's maximum: checked and incremented in the unpacking
+     * pass for a full block (bounds checked when decoded); a partial block's unused slots are
+     * zeroed, then one branch-free pass over a constant 128. */
     uint32_t bad = 0;
-    for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) bad |= c->freqs[k] >= c->freq_max;
+    if (c->freq_bits != UINT32_MAX) {
+        bad = kz_bitunpack128_plus1(c->freq_at, c->freq_bits, c->freq_max, c->freqs);
+    } else {
+        KZ_TRY(kz_vbyte_decode(c->freq_at, c->doc_end, c->n, c->freqs, NULL));
+        for (uint32_t k = c->n; k < KZ_BLOCK_LEN; k++) c->freqs[k] = 0;
+        for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) bad |= c->freqs[k] >= c->freq_max;
+        for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) c->freqs[k] += 1;
+    }
     if (bad)
         return kz_fail(KZ_ECORRUPT, "postings: block %u of %u has frequencies above its maximum %u",
                        c->block, c->nblocks, c->freq_max);
-    for (uint32_t k = 0; k < KZ_BLOCK_LEN; k++) c->freqs[k] += 1;
     c->freq_block = c->block;
     return KZ_OK;
 }

@@ -150,6 +150,45 @@ Test(bitpack, delta_unpacking_reports_a_single_zero_gap_anywhere_in_every_implem
     kz_codec_select(NULL);
 }
 
+Test(bitpack, plus1_unpacking_adds_one_and_reports_values_at_or_above_the_limit_in_every_impl)
+{
+    uint32_t vals[KZ_BLOCK_LEN], out[KZ_BLOCK_LEN];
+    uint8_t packed[16 * 32];
+    for (size_t m = 0; m < sizeof impls / sizeof *impls; m++) {
+        if (kz_codec_select(impls[m]) != KZ_OK) continue;
+        for (unsigned bits = 0; bits <= 32; bits++)
+            for (int shape = 0; shape < 4; shape++) {
+                fill(vals, bits, shape);
+                model_pack(vals, bits, packed);
+                uint32_t top = 0;
+                for (unsigned i = 0; i < KZ_BLOCK_LEN; i++)
+                    if (vals[i] > top) top = vals[i];
+                /* limits just above the largest value (no report), at it and below it (a
+                 * report), including the unsigned extremes that a signed compare would get
+                 * wrong */
+                const uint32_t limits[] = {top == UINT32_MAX ? top : top + 1,
+                                           top,
+                                           top / 2 + 1,
+                                           1,
+                                           UINT32_MAX,
+                                           0x80000000u};
+                for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
+                    if (limits[l] == 0) continue;
+                    uint32_t over = kz_bitunpack128_plus1(packed, bits, limits[l], out);
+                    uint32_t want_over = 0;
+                    for (unsigned i = 0; i < KZ_BLOCK_LEN; i++) {
+                        want_over |= vals[i] >= limits[l];
+                        cr_assert_eq(out[i], vals[i] + 1, "%s width %u index %u", impls[m], bits,
+                                     i);
+                    }
+                    cr_assert_eq(over != 0, want_over, "%s width %u limit %u: flag %u", impls[m],
+                                 bits, limits[l], over);
+                }
+            }
+    }
+    kz_codec_select(NULL);
+}
+
 Test(bitpack, scalar_and_simd_agree_bit_for_bit_on_random_blocks)
 {
     uint32_t in[KZ_BLOCK_LEN], ref[KZ_BLOCK_LEN], got[KZ_BLOCK_LEN];
