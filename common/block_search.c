@@ -15,9 +15,12 @@
 typedef uint32_t (*keep_fn)(const uint32_t *block, uint32_t start, uint32_t *ids, uint32_t *lead,
                             uint32_t m);
 
+typedef void (*locate_fn)(const uint32_t *block, const uint32_t *ids, uint32_t count, uint32_t *at);
+
 struct kernel {
     const char *name;
     keep_fn keep;
+    locate_fn locate;
 };
 
 static uint32_t scalar_keep(const uint32_t *block, uint32_t start, uint32_t *ids, uint32_t *lead,
@@ -45,37 +48,72 @@ static uint32_t scalar_keep(const uint32_t *block, uint32_t start, uint32_t *ids
     return kept;
 }
 
-static const struct kernel scalar_kernel = {"scalar", scalar_keep};
+static void scalar_locate(const uint32_t *block, const uint32_t *ids, uint32_t count, uint32_t *at)
+{
+    for (uint32_t k = 0; k < count; k++) at[k] = kz_postings_lower_bound(block, ids[k]);
+}
+
+static const struct kernel scalar_kernel = {"scalar", scalar_keep, scalar_locate};
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
 #define KZ_AVX2 __attribute__((target("avx2,popcnt")))
 
-/* AVX2 compares signed integers: flipping the top bit of both sides orders them as unsigned. */
+/* The last id of each group of eight, groups 0-7 in *lo and 8-15 in *hi, with the top bit
+ * flipped: AVX2 compares signed integers, and flipping the top bit of both sides orders them
+ * as unsigned. */
+static inline KZ_AVX2 void avx2_fences(const uint32_t *block, __m256i *lo, __m256i *hi)
+{
+    const __m256i flip = _mm256_set1_epi32(INT32_MIN);
+    const __m256i every8 = _mm256_setr_epi32(7, 15, 23, 31, 39, 47, 55, 63);
+    *lo =
+        _mm256_xor_si256(_mm256_i32gather_epi32((const int *)(const void *)block, every8, 4), flip);
+    *hi = _mm256_xor_si256(
+        _mm256_i32gather_epi32((const int *)(const void *)(block + 64), every8, 4), flip);
+}
+
+/* The group of eight that holds id if the block does: the number of groups whose last id is
+ * below it (at most 15, as no id asked for exceeds the block's last). */
+static inline KZ_AVX2 unsigned avx2_group(__m256i lo, __m256i hi, __m256i x)
+{
+    const __m256i xs = _mm256_xor_si256(x, _mm256_set1_epi32(INT32_MIN));
+    const unsigned below =
+        (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(xs, lo))) |
+        (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(xs, hi))) << 8;
+    return (unsigned)__builtin_popcount(below);
+}
+
+static inline KZ_AVX2 __m256i avx2_load_group(const uint32_t *block, unsigned group)
+{
+    return _mm256_loadu_si256((const __m256i *)(const void *)(block + 8 * (size_t)group));
+}
+
+static KZ_AVX2 void avx2_locate(const uint32_t *block, const uint32_t *ids, uint32_t count,
+                                uint32_t *at)
+{
+    __m256i lo, hi;
+    avx2_fences(block, &lo, &hi);
+    for (uint32_t k = 0; k < count; k++) {
+        const __m256i x = _mm256_set1_epi32((int)ids[k]);
+        const unsigned group = avx2_group(lo, hi, x);
+        const unsigned eq = (unsigned)_mm256_movemask_ps(
+            _mm256_castsi256_ps(_mm256_cmpeq_epi32(avx2_load_group(block, group), x)));
+        at[k] = 8 * group + (unsigned)__builtin_ctz(eq | 0x100u); /* eq != 0: the block holds it */
+    }
+}
+
 static KZ_AVX2 uint32_t avx2_keep(const uint32_t *block, uint32_t start, uint32_t *ids,
                                   uint32_t *lead, uint32_t m)
 {
     (void)start; /* searching beats merging here whatever the ratio */
-    const __m256i flip = _mm256_set1_epi32(INT32_MIN);
-    const __m256i every8 = _mm256_setr_epi32(7, 15, 23, 31, 39, 47, 55, 63);
-    /* the last id of each group of eight: groups 0-7 and 8-15 */
-    const __m256i lo =
-        _mm256_xor_si256(_mm256_i32gather_epi32((const int *)(const void *)block, every8, 4), flip);
-    const __m256i hi = _mm256_xor_si256(
-        _mm256_i32gather_epi32((const int *)(const void *)(block + 64), every8, 4), flip);
+    __m256i lo, hi;
+    avx2_fences(block, &lo, &hi);
     uint32_t kept = 0;
     for (uint32_t t = 0; t < m; t++) {
         const uint32_t id = ids[t], from = lead[t];
         const __m256i x = _mm256_set1_epi32((int)id);
-        const __m256i xs = _mm256_xor_si256(x, flip);
-        /* groups whose last id is below the candidate: those before its group */
-        const unsigned below =
-            (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(xs, lo))) |
-            (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(xs, hi))) << 8;
-        const unsigned group = (unsigned)__builtin_popcount(below); /* <= 15 */
-        const __m256i g =
-            _mm256_loadu_si256((const __m256i *)(const void *)(block + 8 * (size_t)group));
+        const __m256i g = avx2_load_group(block, avx2_group(lo, hi, x));
         const int hit = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(g, x))) != 0;
         ids[kept] = id;
         lead[kept] = from;
@@ -84,7 +122,7 @@ static KZ_AVX2 uint32_t avx2_keep(const uint32_t *block, uint32_t start, uint32_
     return kept;
 }
 
-static const struct kernel avx2_kernel = {"avx2", avx2_keep};
+static const struct kernel avx2_kernel = {"avx2", avx2_keep, avx2_locate};
 
 static const struct kernel *find_simd(const char *name)
 {
@@ -123,6 +161,11 @@ uint32_t kz_block_keep_members(const uint32_t *block, uint32_t start, uint32_t *
                                uint32_t m)
 {
     return kernel()->keep(block, start, ids, lead, m);
+}
+
+void kz_block_locate(const uint32_t *block, const uint32_t *ids, uint32_t count, uint32_t *at)
+{
+    kernel()->locate(block, ids, count, at);
 }
 
 const char *kz_block_search_impl(void)

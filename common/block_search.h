@@ -1,6 +1,6 @@
-/* block_search.h - which of several candidate passages a decoded block of postings holds:
- * the innermost step of an intersection, with a portable kernel and an AVX2 one chosen at run
- * time.
+/* block_search.h - which of several candidate passages a decoded block of postings holds, and
+ * where: the innermost step of an intersection, with a portable kernel and an AVX2 one chosen
+ * at run time.
  *
  * A decoded block is KZ_BLOCK_LEN ids, increasing, a partial block padded with KZ_DOC_END
  * (postings.h). The kernels decide each candidate without a branch on the outcome (whether an
@@ -23,6 +23,10 @@
  * ids[] and lead[] (a value carried with each candidate) alike; returns how many are kept. */
 uint32_t kz_block_keep_members(const uint32_t *block, uint32_t start, uint32_t *ids, uint32_t *lead,
                                uint32_t m);
+
+/* The indices in the block of ids[0..count) (count <= KZ_BLOCK_LEN), each of which the block
+ * holds, into at[]: an intersection's matches located in a list whose index it did not keep. */
+void kz_block_locate(const uint32_t *block, const uint32_t *ids, uint32_t count, uint32_t *at);
 
 /* Name of the kernel in use: "scalar" or "avx2". */
 const char *kz_block_search_impl(void);

@@ -27,6 +27,7 @@
  * passages inside its own intersection. */
 #include "algo.h"
 
+#include "block_search.h"
 #include "error.h"
 #include "intersect.h"
 
@@ -177,8 +178,7 @@ static int prescore_run(conj *c, uint32_t count)
         const size_t j = c->req_at[i];
         const uint32_t *idx = kz_intersect_run_lead(&c->inter);
         if (j > 0) { /* the lead's indices were kept; the others' are searched again */
-            for (uint32_t k = 0; k < count; k++)
-                c->idx[k] = kz_postings_lower_bound(c->lists[j]->ids, ids[k]);
+            kz_block_locate(c->lists[j]->ids, ids, count, c->idx);
             idx = c->idx;
         }
         KZ_TRY(kz_term_cursor_add_scores(c->req[i], idx, ids, count, c->acc));

@@ -1,8 +1,8 @@
 /* test_block_search.c - the block search kernels (block_search.h) against a brute-force
  * membership test: full and partial (padded) blocks, ids spread over the whole 32-bit range
  * (the AVX2 kernel compares signed lanes, so ids on both sides of 2^31 and next to KZ_DOC_END
- * matter), dense and sparse candidates, candidates starting after the block's first ids, and
- * every kernel this CPU can run giving the same answer. */
+ * matter), dense and sparse candidates, candidates starting after the block's first ids, the
+ * located index of each held id, and every kernel this CPU can run giving the same answer. */
 #include "bitpack.h"
 #include "block_search.h"
 #include "error.h"
@@ -80,6 +80,31 @@ Test(block_search, keeps_exactly_the_candidates_the_block_holds_with_every_kerne
     }
     kz_block_search_select(NULL);
     cr_assert(ran & 1, "the portable kernel always runs");
+}
+
+Test(block_search, locates_every_id_of_the_block_with_every_kernel)
+{
+    static const char *kernels[] = {"scalar", "avx2"};
+    const uint32_t bases[] = {0, 0x7fffffc0u, 0xfffe0000u};
+    for (int round = 0; round < 200; round++) {
+        uint32_t block[KZ_BLOCK_LEN], ids[KZ_BLOCK_LEN], want[KZ_BLOCK_LEN], at[KZ_BLOCK_LEN];
+        const uint32_t n = round % 2 ? 1 + rnd() % KZ_BLOCK_LEN : KZ_BLOCK_LEN;
+        make_block(block, n, bases[rnd() % 3], 1 + rnd() % 9);
+        uint32_t count = 0; /* a random increasing subset of the block's ids */
+        for (uint32_t k = 0; k < n; k++)
+            if (rnd() % 3 == 0) {
+                ids[count] = block[k];
+                want[count++] = k;
+            }
+        for (size_t k = 0; k < 2; k++) {
+            if (kz_block_search_select(kernels[k]) != KZ_OK) continue;
+            kz_block_locate(block, ids, count, at);
+            for (uint32_t i = 0; i < count; i++)
+                cr_assert_eq(at[i], want[i], "%s, round %d: id %u located at %u, not %u",
+                             kernels[k], round, ids[i], at[i], want[i]);
+        }
+    }
+    kz_block_search_select(NULL);
 }
 
 Test(block_search, names_its_kernel_and_refuses_unknown_ones)
