@@ -4,6 +4,23 @@
 #include "block_search.h"
 #include "error.h"
 
+#include <string.h>
+
+/* How many of the len increasing ids are <= v: a binary search whose steps depend on len
+ * alone, not on the ids, so that it has no branch to mispredict (a scan's exit, taken once per
+ * segment and per run at a data-dependent place, was). */
+static inline uint32_t count_at_most(const uint32_t *ids, uint32_t len, uint32_t v)
+{
+    if (len == 0) return 0;
+    const uint32_t *base = ids; /* base[0] <= v, or base == ids */
+    while (len > 1) {
+        const uint32_t half = len / 2;
+        base += half & (0u - (uint32_t)(base[half] <= v));
+        len -= half;
+    }
+    return (uint32_t)(base - ids) + (base[0] <= v);
+}
+
 /* Of the m candidates ids[0..m) (increasing, at most the last id of c's decoded block, and c
  * holding nothing from the first of them up to its current id), keeps those c's block holds,
  * in order, compacting ids[] and the lead's indices lead[] with them; returns how many are
@@ -46,11 +63,10 @@ static int next_segment(kz_intersect *x, uint32_t limit)
         }
         if (o->ids[o->n - 1] < seg) seg = o->ids[o->n - 1];
     }
-    uint32_t m = 0;
-    for (uint32_t a = lead->i; lead->ids[a] <= seg; a++) { /* the padding ends it in the block */
-        x->ids[m] = lead->ids[a];
-        x->lead[m++] = a;
-    }
+    const uint32_t first = lead->i; /* the lead's ids up to seg, which its block ends with */
+    uint32_t m = count_at_most(lead->ids + first, lead->n - first, seg);
+    memcpy(x->ids, lead->ids + first, m * sizeof *x->ids);
+    for (uint32_t k = 0; k < m; k++) x->lead[k] = first + k;
     for (size_t j = 1; j + 1 < x->n && m > 0; j++) m = match_block(x->lists[j], x->ids, x->lead, m);
     x->m = m;
     x->t = 0;
@@ -78,9 +94,7 @@ int kz_intersect_next(kz_intersect *x, uint32_t limit, uint32_t *count)
                 x->from = KZ_DOC_END;
                 return KZ_OK;
             }
-            const uint32_t end = last->ids[last->n - 1];
-            uint32_t u = t;
-            while (u < x->m && x->ids[u] <= end) u++;
+            const uint32_t u = t + count_at_most(x->ids + t, x->m - t, last->ids[last->n - 1]);
             x->run = t;
             x->run_n = match_block(last, x->ids + t, x->lead + t, u - t);
             x->t = u;
