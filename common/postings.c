@@ -280,11 +280,14 @@ int kz_postings_block_impacts(kz_postings_cursor *c, const kz_impacts **out)
  * id already returned), so the cursor's ids only grow even over damaged skip entries. */
 static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
 {
-    struct skip s, prev = {0, 0, 0, 0, 0};
+    struct skip s;
     KZ_TRY(read_skip(c, b, &s));
+    uint32_t base = 0; /* the previous block's last id, from which the gaps count */
     if (b > 0) {
-        KZ_TRY(read_skip(c, b - 1, &prev));
-        if (prev.last >= floor) floor = (uint64_t)prev.last + 1;
+        /* only that of the previous entry is read: a wrong one cannot pass the checks below,
+         * which want ids above the floor that end exactly at this block's own last id */
+        base = c->skips ? skip_last(c, b - 1) : 0;
+        if (base >= floor) floor = (uint64_t)base + 1;
     }
     const size_t avail = (size_t)(c->doc_end - c->payload);
     if (s.doc_off > avail)
@@ -300,13 +303,13 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
                            "postings: block %u exceeds its list or has a bad bit width "
                            "(offset %u, length %zu)",
                            b, s.doc_off, avail);
-        bad = kz_bitunpack128_delta(p + 2, p[0], prev.last, c->ids); /* a gap of 0 */
+        bad = kz_bitunpack128_delta(p + 2, p[0], base, c->ids); /* a gap of 0 */
         c->freq_bits = p[1];
         c->freq_at = p + 2 + KZ_PACKED_BYTES(p[0]);
         /* Strictly increasing, the last below KZ_DOC_END: with no gap of 0, only a 32-bit
          * wrap-around could break it, and 128 gaps of at most 25 bits sum below 2^32, so a
          * wrap leaves the last id at or below the base. Wider gaps get a full pass. */
-        bad |= c->ids[KZ_BLOCK_LEN - 1] <= prev.last || c->ids[KZ_BLOCK_LEN - 1] == KZ_DOC_END;
+        bad |= c->ids[KZ_BLOCK_LEN - 1] <= base || c->ids[KZ_BLOCK_LEN - 1] == KZ_DOC_END;
         /* The first gap of block 0 is the first id itself, 0 for passage 0: a full pass then. */
         if (p[0] > 25 || (bad && b == 0)) {
             bad = c->ids[KZ_BLOCK_LEN - 1] == KZ_DOC_END;
@@ -316,7 +319,7 @@ static int decode_block(kz_postings_cursor *c, uint32_t b, uint64_t floor)
         n = c->df - KZ_BLOCK_LEN * c->nfull;
         KZ_TRY(kz_vbyte_decode(p, c->doc_end, n, c->ids, &c->freq_at));
         c->freq_bits = UINT32_MAX; /* variable-byte */
-        uint64_t acc = prev.last;
+        uint64_t acc = base;
         for (uint32_t k = 0; k < n; k++) {
             acc += c->ids[k];
             c->ids[k] = acc >= KZ_DOC_END ? KZ_DOC_END : (uint32_t)acc;
