@@ -6,6 +6,9 @@
  *   postings decoding          kz_bitunpack128_delta per codec (scalar, sse4.1, avx2), integers/s;
  *                              and whole lists through the postings cursor (next)
  *   advance                    kz_postings_advance calls/s at gaps of 1..16384 postings
+ *   intersection               the block search kernels (scalar, avx2), candidates/s at 8 and
+ *                              64 candidates a block; two whole lists intersected, lead
+ *                              postings/s
  *   BM25                       scoring a decoded block (postings/s)
  *   top-k                      kz_topk_push at k = 10 and 1000
  *   analysis                   kz_analyze MB/s on English and Chinese passages of --corpus
@@ -18,7 +21,9 @@
 
 #include "analyzer_internal.h"
 #include "bitpack.h"
+#include "block_search.h"
 #include "bm25.h"
+#include "intersect.h"
 #include "postings.h"
 #include "segment.h"
 #include "snippet.h"
@@ -260,6 +265,124 @@ static void bench_postings(void)
     kz_buf_free(&c.pos);
     free(c.docs);
     free(tfs);
+}
+
+/* ---- intersection: the block search kernels, and two whole lists ---- */
+
+#define SEARCH_BLOCKS 4096
+
+typedef struct search_ctx {
+    uint32_t *blocks; /* SEARCH_BLOCKS decoded blocks of KZ_BLOCK_LEN ids */
+    uint32_t *cands;  /* SEARCH_BLOCKS x per candidates, increasing within each block's range */
+    uint32_t per;     /* candidates per block */
+} search_ctx;
+
+static uint64_t search_body(void *p, uint64_t *ops)
+{
+    search_ctx *c = p;
+    uint32_t ids[KZ_BLOCK_LEN], lead[KZ_BLOCK_LEN];
+    uint64_t s = 0;
+    for (size_t b = 0; b < SEARCH_BLOCKS; b++) {
+        memcpy(ids, c->cands + b * c->per, c->per * sizeof *ids);
+        for (uint32_t k = 0; k < c->per; k++) lead[k] = k;
+        s += kz_block_keep_members(c->blocks + b * KZ_BLOCK_LEN, 0, ids, lead, c->per);
+    }
+    *ops += (uint64_t)SEARCH_BLOCKS * c->per;
+    return s;
+}
+
+typedef struct inter_ctx {
+    kz_buf rare, dense;
+    uint32_t nrare, ndense;
+} inter_ctx;
+
+static uint64_t inter_body(void *p, uint64_t *ops)
+{
+    inter_ctx *c = p;
+    kz_postings_cursor a, b;
+    if (kz_postings_open(&a, c->rare.data, c->rare.len, NULL, 0, c->nrare) != KZ_OK ||
+        kz_postings_open(&b, c->dense.data, c->dense.len, NULL, 0, c->ndense) != KZ_OK)
+        kzb_die("postings: %s", kz_errmsg());
+    kz_postings_cursor *lists[2] = {&a, &b};
+    uint32_t ids[KZ_BLOCK_LEN], lead[KZ_BLOCK_LEN];
+    kz_intersect x;
+    kz_intersect_init(&x, lists, 2, ids, lead, 0);
+    uint64_t s = 0;
+    for (;;) {
+        uint32_t count;
+        if (kz_intersect_next(&x, KZ_DOC_END - 1, &count) != KZ_OK)
+            kzb_die("intersect: %s", kz_errmsg());
+        if (count == 0) break;
+        for (uint32_t i = 0; i < count; i++) s += kz_intersect_id(&x, i);
+    }
+    *ops += c->nrare;
+    return s;
+}
+
+/* A list holding each id below space with probability 1 / every. */
+static uint32_t make_list(kz_buf *out, kzb_rng *r, uint32_t space, uint32_t every)
+{
+    uint32_t *docs = malloc(space * sizeof *docs), *tfs = malloc(space * sizeof *tfs), n = 0;
+    if (docs == NULL || tfs == NULL) kzb_die("out of memory");
+    for (uint32_t id = 0; id < space; id++)
+        if (kzb_rng_below(r, every) == 0) {
+            docs[n] = id;
+            tfs[n++] = 1;
+        }
+    if (kz_postings_encode(out, NULL, docs, tfs, NULL, n, NULL, NULL, NULL) != KZ_OK)
+        kzb_die("postings encode: %s", kz_errmsg());
+    free(docs);
+    free(tfs);
+    return n;
+}
+
+static void bench_intersect(void)
+{
+    search_ctx c = {NULL, NULL, 0};
+    c.blocks = malloc((size_t)SEARCH_BLOCKS * KZ_BLOCK_LEN * sizeof *c.blocks);
+    c.cands = malloc((size_t)SEARCH_BLOCKS * KZ_BLOCK_LEN * sizeof *c.cands);
+    if (c.blocks == NULL || c.cands == NULL) kzb_die("out of memory");
+    kzb_rng r;
+    kzb_rng_seed(&r, 13);
+    static const uint32_t pers[] = {8, 64};
+    static const char *const impl[] = {"scalar", "avx2"};
+    for (size_t q = 0; q < 2; q++) {
+        c.per = pers[q];
+        for (size_t b = 0; b < SEARCH_BLOCKS; b++) { /* blocks of density 1/8, candidates drawn */
+            uint32_t *blk = c.blocks + b * KZ_BLOCK_LEN, id = (uint32_t)b << 12;
+            for (int k = 0; k < KZ_BLOCK_LEN; k++)
+                blk[k] = id += 1 + (uint32_t)kzb_rng_below(&r, 15);
+            uint32_t span = blk[KZ_BLOCK_LEN - 1] - blk[0], *cand = c.cands + b * c.per;
+            for (uint32_t k = 0; k < c.per; k++) /* increasing, within the block's range */
+                cand[k] = blk[0] + (uint32_t)((uint64_t)span * (2 * k + 1) / (2 * c.per)) +
+                          (uint32_t)kzb_rng_below(&r, 2);
+        }
+        for (size_t i = 0; i < 2; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "block search, %u per block (%s)", c.per, impl[i]);
+            if (kz_block_search_select(impl[i]) != KZ_OK) {
+                printf("%-38s  not available on this CPU\n", name);
+                continue;
+            }
+            report(name, "candidate", measure(search_body, &c), NULL);
+        }
+    }
+    kz_block_search_select(NULL);
+    free(c.blocks);
+    free(c.cands);
+
+    /* two lists over 4M passages: a rare lead against a frequent word, and two similar ones */
+    static const uint32_t shapes[][2] = {{64, 8}, {16, 12}};
+    for (size_t k = 0; k < 2; k++) {
+        inter_ctx x = {KZ_BUF_INIT, KZ_BUF_INIT, 0, 0};
+        x.nrare = make_list(&x.rare, &r, 4u << 20, shapes[k][0]);
+        x.ndense = make_list(&x.dense, &r, 4u << 20, shapes[k][1]);
+        char name[64];
+        snprintf(name, sizeof name, "intersect 1/%u with 1/%u", shapes[k][0], shapes[k][1]);
+        report(name, "lead posting", measure(inter_body, &x), "(both lists' blocks decoded)");
+        kz_buf_free(&x.rare);
+        kz_buf_free(&x.dense);
+    }
 }
 
 /* ---- BM25 over a decoded block ---- */
@@ -635,6 +758,7 @@ int kzb_micro_run(const char *index, const char *corpus, double seconds, FILE *j
     double mem = bench_memory();
     bench_decode(mem);
     bench_postings();
+    bench_intersect();
     bench_bm25();
     bench_topk();
     bench_termdict(index);
