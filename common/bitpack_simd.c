@@ -41,8 +41,9 @@ KZ_INL KZ_SSE __m128i sse_prefix(__m128i v, __m128i *run)
 {
     v = _mm_add_epi32(v, _mm_slli_si128(v, 4));
     v = _mm_add_epi32(v, _mm_slli_si128(v, 8));
+    const __m128i total = _mm_shuffle_epi32(v, 0xff); /* off the chain, as in avx_prefix */
     v = _mm_add_epi32(v, *run);
-    *run = _mm_shuffle_epi32(v, 0xff);
+    *run = _mm_add_epi32(*run, total);
     return v;
 }
 
@@ -173,6 +174,9 @@ KZ_INL KZ_AVX2 __m256i avx_pair(const uint8_t *in, unsigned lo_word, unsigned hi
         _mm_loadu_si128((const __m128i *)(const void *)(in + 16 * (size_t)lo_word)));
 }
 
+/* The running sum of eight gaps continuing from *run. The eight's own total is taken from
+ * their local sums, not from the result, so that the chain from one step to the next is a
+ * single add: with the broadcast on it, the chain set the decoder's pace. */
 KZ_INL KZ_AVX2 __m256i avx_prefix(__m256i v, __m256i *run)
 {
     v = _mm256_add_epi32(v, _mm256_slli_si256(v, 4));
@@ -180,8 +184,9 @@ KZ_INL KZ_AVX2 __m256i avx_prefix(__m256i v, __m256i *run)
     /* carry the low half's total into the high half */
     __m256i last = _mm256_shuffle_epi32(v, 0xff);
     v = _mm256_add_epi32(v, _mm256_permute2x128_si256(last, last, 0x08));
+    const __m256i total = _mm256_permutevar8x32_epi32(v, _mm256_set1_epi32(7));
     v = _mm256_add_epi32(v, *run);
-    *run = _mm256_permutevar8x32_epi32(v, _mm256_set1_epi32(7));
+    *run = _mm256_add_epi32(*run, total);
     return v;
 }
 
