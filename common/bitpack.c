@@ -114,65 +114,14 @@ KZ_INLINE uint32_t scalar_unpack_w(const uint8_t *in, unsigned bits, uint32_t *o
     return zero;
 }
 
-/* clang-format off */
-#define KZ_WIDTH_CASES(X)                                                                          \
-    X(0)  X(1)  X(2)  X(3)  X(4)  X(5)  X(6)  X(7)  X(8)  X(9)  X(10) X(11) X(12) X(13) X(14)     \
-    X(15) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23) X(24) X(25) X(26) X(27) X(28) X(29)     \
-    X(30) X(31) X(32)
-/* clang-format on */
-
-static void scalar_pack(const uint32_t *in, unsigned bits, uint8_t *out)
-{
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        scalar_pack_w(in, b, out);                                                                 \
-        break;
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        break;
-    }
-}
+KZ_PACK_DISPATCH(, scalar_pack, scalar_pack_w)
+KZ_UNPACK_DISPATCH(, scalar_unpack_plain, scalar_unpack_w, KZ_UNPACK_PLAIN)
+KZ_UNPACK_DISPATCH(, scalar_unpack_delta, scalar_unpack_w, KZ_UNPACK_DELTA)
+KZ_UNPACK_DISPATCH(, scalar_unpack_plus1, scalar_unpack_w, KZ_UNPACK_PLUS1)
 
 static void scalar_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
 {
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        scalar_unpack_w(in, b, out, KZ_UNPACK_PLAIN, 0);                                           \
-        break;
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        break;
-    }
-}
-
-static uint32_t scalar_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base, uint32_t *out)
-{
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        return scalar_unpack_w(in, b, out, KZ_UNPACK_DELTA, base);
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        return 1;
-    }
-}
-
-static uint32_t scalar_unpack_plus1(const uint8_t *in, unsigned bits, uint32_t limit, uint32_t *out)
-{
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        return scalar_unpack_w(in, b, out, KZ_UNPACK_PLUS1, limit);
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        return 1;
-    }
+    scalar_unpack_plain(in, bits, 0, out);
 }
 
 static const struct kz_codec scalar_codec = {"scalar", scalar_pack, scalar_unpack,

@@ -22,13 +22,6 @@
 /* full unrolling turns the per-row shifts and loads into constants for each width */
 #define KZ_UNROLL _Pragma("GCC unroll 32")
 
-/* clang-format off */
-#define KZ_WIDTH_CASES(X)                                                                          \
-    X(0)  X(1)  X(2)  X(3)  X(4)  X(5)  X(6)  X(7)  X(8)  X(9)  X(10) X(11) X(12) X(13) X(14)     \
-    X(15) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23) X(24) X(25) X(26) X(27) X(28) X(29)     \
-    X(30) X(31) X(32)
-/* clang-format on */
-
 /* ---- SSE4.1: one row of four integers per step */
 
 KZ_INL KZ_SSE __m128i sse_load(const uint8_t *in, unsigned word)
@@ -107,60 +100,14 @@ KZ_INL KZ_SSE uint32_t sse_unpack_w(const uint8_t *in, unsigned bits, uint32_t *
     return (uint32_t)!_mm_testz_si128(zero, zero);
 }
 
-static KZ_SSE void sse_pack(const uint32_t *in, unsigned bits, uint8_t *out)
-{
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        sse_pack_w(in, b, out);                                                                    \
-        break;
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        break;
-    }
-}
+KZ_PACK_DISPATCH(KZ_SSE, sse_pack, sse_pack_w)
+KZ_UNPACK_DISPATCH(KZ_SSE, sse_unpack_plain, sse_unpack_w, KZ_UNPACK_PLAIN)
+KZ_UNPACK_DISPATCH(KZ_SSE, sse_unpack_delta, sse_unpack_w, KZ_UNPACK_DELTA)
+KZ_UNPACK_DISPATCH(KZ_SSE, sse_unpack_plus1, sse_unpack_w, KZ_UNPACK_PLUS1)
 
 static KZ_SSE void sse_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
 {
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        sse_unpack_w(in, b, out, KZ_UNPACK_PLAIN, 0);                                              \
-        break;
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        break;
-    }
-}
-
-static KZ_SSE uint32_t sse_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base,
-                                        uint32_t *out)
-{
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        return sse_unpack_w(in, b, out, KZ_UNPACK_DELTA, base);
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        return 1;
-    }
-}
-
-static KZ_SSE uint32_t sse_unpack_plus1(const uint8_t *in, unsigned bits, uint32_t limit,
-                                        uint32_t *out)
-{
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        return sse_unpack_w(in, b, out, KZ_UNPACK_PLUS1, limit);
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        return 1;
-    }
+    sse_unpack_plain(in, bits, 0, out);
 }
 
 /* ---- AVX2: two rows (eight integers) per step. The low half of a register holds row r, the
@@ -233,46 +180,13 @@ KZ_INL KZ_AVX2 uint32_t avx_unpack_w(const uint8_t *in, unsigned bits, uint32_t 
     return (uint32_t)!_mm256_testz_si256(zero, zero);
 }
 
+KZ_UNPACK_DISPATCH(KZ_AVX2, avx_unpack_plain, avx_unpack_w, KZ_UNPACK_PLAIN)
+KZ_UNPACK_DISPATCH(KZ_AVX2, avx_unpack_delta, avx_unpack_w, KZ_UNPACK_DELTA)
+KZ_UNPACK_DISPATCH(KZ_AVX2, avx_unpack_plus1, avx_unpack_w, KZ_UNPACK_PLUS1)
+
 static KZ_AVX2 void avx_unpack(const uint8_t *in, unsigned bits, uint32_t *out)
 {
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        avx_unpack_w(in, b, out, KZ_UNPACK_PLAIN, 0);                                              \
-        break;
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        break;
-    }
-}
-
-static KZ_AVX2 uint32_t avx_unpack_delta(const uint8_t *in, unsigned bits, uint32_t base,
-                                         uint32_t *out)
-{
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        return avx_unpack_w(in, b, out, KZ_UNPACK_DELTA, base);
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        return 1;
-    }
-}
-
-static KZ_AVX2 uint32_t avx_unpack_plus1(const uint8_t *in, unsigned bits, uint32_t limit,
-                                         uint32_t *out)
-{
-    switch (bits) {
-#define KZ_CASE(b)                                                                                 \
-    case b:                                                                                        \
-        return avx_unpack_w(in, b, out, KZ_UNPACK_PLUS1, limit);
-        KZ_WIDTH_CASES(KZ_CASE)
-#undef KZ_CASE
-    default:
-        return 1;
-    }
+    avx_unpack_plain(in, bits, 0, out);
 }
 
 /* Packing runs once per block at indexing time; the SSE packer is already far from being the
