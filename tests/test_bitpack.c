@@ -2,6 +2,7 @@
  * and variable-byte against hand-worked examples and damaged input. */
 #include "bitpack.h"
 #include "error.h"
+#include "test_rng.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -11,10 +12,7 @@
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+    return kz_test_rnd(&rng_state);
 }
 
 static uint32_t width_mask(unsigned bits)

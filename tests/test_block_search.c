@@ -7,6 +7,7 @@
 #include "block_search.h"
 #include "error.h"
 #include "postings.h"
+#include "test_rng.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
@@ -14,10 +15,7 @@
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 0x9e3779b97f4a7c15ull) >> 32);
+    return kz_test_rnd(&rng_state);
 }
 
 /* n increasing ids from base with gaps of 1..maxgap, the rest of the block KZ_DOC_END. */

@@ -6,6 +6,7 @@
 #include "block_search.h"
 #include "error.h"
 #include "intersect.h"
+#include "test_rng.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -13,10 +14,7 @@
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+    return kz_test_rnd(&rng_state);
 }
 
 #define SPACE 40000 /* ids are drawn from [0, SPACE) */

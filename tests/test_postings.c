@@ -2,6 +2,7 @@
  * shallow_advance against a brute-force model, and damaged or truncated lists. */
 #include "error.h"
 #include "postings.h"
+#include "test_rng.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -10,10 +11,7 @@
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+    return kz_test_rnd(&rng_state);
 }
 
 /* A list in plain arrays, the model every test compares against. */
