@@ -14,9 +14,12 @@
  *   - a lone clause (one word) is its own score: a term scans its block for the next passage
  *     above the threshold (kz_term_cursor_skip_below), anything else is scored and compared;
  *   - plain terms: the window is the lead's block, and the passages every list holds there come
- *     from the block-at-a-time intersection (intersect.h, window_terms); checking the lead's exact
- *     score plus the others' bounds first was tried twice, with block bounds and with the
- *     block's largest frequency at the passage's own length: neither pruned enough to pay;
+ *     from the block-at-a-time intersection (intersect.h, window_terms), a run at a time; once
+ *     the top k is full, a run's matches are scored together on the postings (prescore_run)
+ *     and only those whose required scores could enter go on to be offered. Checking the
+ *     lead's exact score plus the others' bounds before the intersection was tried twice, with
+ *     block bounds and with the block's largest frequency at the passage's own length: neither
+ *     pruned enough to pay;
  *   - other cursors are moved to the lead's candidate after the filter's bit test;
  *   - an aligned candidate is checked against the exclusions; when a required clause is
  *     two-phase (a phrase), against its bound at that very passage before positions are read;
