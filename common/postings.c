@@ -395,6 +395,11 @@ int kz_postings_freqs_at(kz_postings_cursor *c, const uint32_t *idx, uint32_t co
 {
     if (c->doc == KZ_DOC_END)
         return kz_fail(KZ_EINVAL, "postings: frequencies asked of an exhausted cursor");
+    uint32_t beyond = 0; /* a caller's mistake must not read past the block */
+    for (uint32_t k = 0; k < count; k++) beyond |= idx[k] >= c->n;
+    if (beyond)
+        return kz_fail(KZ_EINVAL, "postings: a frequency asked beyond the block's %u postings",
+                       c->n);
     if (c->freq_block != c->block && c->freq_bits != UINT32_MAX &&
         c->freq_singles + count <= FREQ_SINGLES) {
         c->freq_singles += count;

@@ -540,6 +540,36 @@ static int exercise(const uint8_t *doc, size_t dlen, const uint8_t *pos, size_t 
     return seen;
 }
 
+Test(postings, freqs_at_reads_any_postings_of_the_block_and_leaves_the_cursor_alone)
+{
+    struct list l;
+    make(&l, 1000, MIXED, 40, 0); /* seven full blocks and a partial one */
+    kz_postings_cursor c;
+    cr_assert_eq(kz_postings_open(&c, l.doc.data, l.doc.len, NULL, 0, (uint32_t)l.n), KZ_OK, "%s",
+                 kz_errmsg());
+    size_t first = 0; /* the list index of the decoded block's first posting */
+    while (c.doc != KZ_DOC_END) {
+        /* a few (read one by one), then many (the block decoded), then past the end */
+        const uint32_t counts[] = {1, 3, 4, 40, c.n};
+        for (size_t q = 0; q < sizeof counts / sizeof *counts; q++) {
+            uint32_t idx[KZ_BLOCK_LEN], tf[KZ_BLOCK_LEN], at = c.i, doc = c.doc;
+            const uint32_t count = counts[q] < c.n ? counts[q] : c.n;
+            for (uint32_t k = 0; k < count; k++) idx[k] = rnd() % c.n;
+            cr_assert_eq(kz_postings_freqs_at(&c, idx, count, tf), KZ_OK, "%s", kz_errmsg());
+            for (uint32_t k = 0; k < count; k++)
+                cr_assert_eq(tf[k], l.tfs[first + idx[k]], "posting %zu", first + idx[k]);
+            cr_assert(c.i == at && c.doc == doc, "the cursor moved");
+        }
+        uint32_t past = c.n, tf;
+        cr_assert_eq(kz_postings_freqs_at(&c, &past, 1, &tf), KZ_EINVAL);
+        first += c.n;
+        kz_postings_seek_in_block(&c, c.n - 1);
+        cr_assert_eq(kz_postings_next(&c), KZ_OK, "%s", kz_errmsg());
+    }
+    cr_assert_eq(first, l.n);
+    drop(&l);
+}
+
 Test(postings, flipped_bytes_and_truncations_give_errors_not_crashes)
 {
     struct list l;

@@ -214,6 +214,55 @@ Test(term_cursor, walks_scores_and_bounds_every_posting_of_real_lists)
     }
 }
 
+Test(term_cursor, batch_scores_equal_the_cursors_own_bit_for_bit)
+{
+    rng_state = 23;
+    for (int round = 0; round < 8; round++) {
+        tseg s;
+        build_segment(&s, 1 + rnd_below(3000), 1 + rnd_below(40));
+        kz_bm25 bm;
+        double avgdl = avg_len(&s);
+        cr_assert_eq(kz_bm25_init(&bm, -1, -1, avgdl), KZ_OK);
+        for (uint8_t t = 0; t < VOCAB; t++) {
+            if (s.df[t] == 0) continue;
+            double idf = kz_bm25_idf(s.ndocs, s.df[t]);
+            kz_arena a = KZ_ARENA_INIT;
+            kz_cursor *batch = term_cursor(&a, &s, &bm, idf, t),
+                      *one = term_cursor(&a, &s, &bm, idf, t);
+            kz_postings_cursor *pc = kz_term_cursor_postings(batch);
+            while (batch->doc != KZ_DOC_END) {
+                /* a random subset of the decoded block, in order, scored as one batch */
+                uint32_t idx[KZ_BLOCK_LEN], ids[KZ_BLOCK_LEN], count = 0;
+                const uint32_t every = 1 + rnd_below(12);
+                for (uint32_t k = pc->i; k < pc->n; k++)
+                    if (rnd_below(every) == 0) {
+                        idx[count] = k;
+                        ids[count++] = pc->ids[k];
+                    }
+                double acc[KZ_BLOCK_LEN];
+                for (uint32_t k = 0; k < count; k++) acc[k] = 0.25 * k; /* added to, not set */
+                cr_assert_eq(kz_term_cursor_add_scores(batch, idx, ids, count, acc), KZ_OK, "%s",
+                             kz_errmsg());
+                for (uint32_t k = 0; k < count; k++) {
+                    cr_assert_eq(kz_cursor_advance(one, ids[k]), KZ_OK);
+                    cr_assert_eq(one->doc, ids[k]);
+                    double v;
+                    cr_assert_eq(kz_cursor_score(one, &v), KZ_OK);
+                    cr_assert(acc[k] == 0.25 * k + v, "passage %u: batch %.17g, cursor %.17g",
+                              ids[k], acc[k] - 0.25 * k, v);
+                    long double want = bm25_ref(idf, term_tf(&s, ids[k], t), s.dl[ids[k]], avgdl);
+                    cr_assert(fabsl(v - want) <= 1e-13L * want, "%.17g vs %.17Lg", v, want);
+                }
+                kz_postings_seek_in_block(pc, pc->n - 1); /* on to the next block */
+                cr_assert_eq(kz_postings_next(pc), KZ_OK);
+                cr_assert_eq(kz_term_cursor_sync(batch), KZ_OK);
+            }
+            kz_arena_free(&a);
+        }
+        free_segment(&s);
+    }
+}
+
 Test(term_cursor, advance_lands_on_the_first_posting_at_or_after_the_target)
 {
     rng_state = 12;
