@@ -169,15 +169,24 @@ static double avg_len(const tseg *s)
     return sum / s->ndocs;
 }
 
+/* A random segment of ndocs passages of up to maxlen positions, with the default BM25 over its
+ * average length in *bm; returns that average. */
+static double scored_segment(tseg *s, kz_bm25 *bm, uint32_t ndocs, uint32_t maxlen)
+{
+    build_segment(s, ndocs, maxlen);
+    double avgdl = avg_len(s);
+    cr_assert_eq(kz_bm25_init(bm, -1, -1, avgdl), KZ_OK);
+    return avgdl;
+}
+
 Test(term_cursor, walks_scores_and_bounds_every_posting_of_real_lists)
 {
     rng_state = 11;
     for (int round = 0; round < 12; round++) {
         tseg s;
-        build_segment(&s, 1 + rnd_below(round < 6 ? 300 : 3000), 1 + rnd_below(40));
         kz_bm25 bm;
-        double avgdl = avg_len(&s);
-        cr_assert_eq(kz_bm25_init(&bm, -1, -1, avgdl), KZ_OK);
+        double avgdl =
+            scored_segment(&s, &bm, 1 + rnd_below(round < 6 ? 300 : 3000), 1 + rnd_below(40));
         for (uint8_t t = 0; t < VOCAB; t++) {
             if (s.df[t] == 0) continue;
             double idf = kz_bm25_idf(s.ndocs, s.df[t]);
@@ -219,10 +228,8 @@ Test(term_cursor, batch_scores_equal_the_cursors_own_bit_for_bit)
     rng_state = 23;
     for (int round = 0; round < 8; round++) {
         tseg s;
-        build_segment(&s, 1 + rnd_below(3000), 1 + rnd_below(40));
         kz_bm25 bm;
-        double avgdl = avg_len(&s);
-        cr_assert_eq(kz_bm25_init(&bm, -1, -1, avgdl), KZ_OK);
+        double avgdl = scored_segment(&s, &bm, 1 + rnd_below(3000), 1 + rnd_below(40));
         for (uint8_t t = 0; t < VOCAB; t++) {
             if (s.df[t] == 0) continue;
             double idf = kz_bm25_idf(s.ndocs, s.df[t]);
@@ -267,9 +274,8 @@ Test(term_cursor, advance_lands_on_the_first_posting_at_or_after_the_target)
 {
     rng_state = 12;
     tseg s;
-    build_segment(&s, 5000, 12);
     kz_bm25 bm;
-    cr_assert_eq(kz_bm25_init(&bm, -1, -1, avg_len(&s)), KZ_OK);
+    scored_segment(&s, &bm, 5000, 12);
     for (uint8_t t = 0; t < VOCAB; t++) {
         if (s.df[t] == 0) continue;
         for (int round = 0; round < 20; round++) {
@@ -302,10 +308,8 @@ Test(term_cursor, skipping_below_a_floor_stops_at_the_first_posting_above_it_or_
 {
     rng_state = 13;
     tseg s;
-    build_segment(&s, 4000, 30);
     kz_bm25 bm;
-    double avgdl = avg_len(&s);
-    cr_assert_eq(kz_bm25_init(&bm, -1, -1, avgdl), KZ_OK);
+    double avgdl = scored_segment(&s, &bm, 4000, 30);
     for (uint8_t t = 0; t < VOCAB; t++) {
         if (s.df[t] == 0) continue;
         double idf = kz_bm25_idf(s.ndocs, s.df[t]);
@@ -364,9 +368,8 @@ Test(term_cursor, damaged_bytes_give_errors_and_never_crash)
 {
     rng_state = 13;
     tseg s;
-    build_segment(&s, 800, 20);
     kz_bm25 bm;
-    cr_assert_eq(kz_bm25_init(&bm, -1, -1, avg_len(&s)), KZ_OK);
+    scored_segment(&s, &bm, 800, 20);
     int errors = 0;
     for (int round = 0; round < 400; round++) {
         uint8_t t = (uint8_t)rnd_below(3);
@@ -428,9 +431,8 @@ Test(term_cursor, phrases_match_a_brute_force_phrase_matcher)
     int nonempty = 0;
     for (int round = 0; round < 300; round++) {
         tseg s;
-        build_segment(&s, 1 + rnd_below(round % 10 == 0 ? 2000 : 200), 1 + rnd_below(30));
         kz_bm25 bm;
-        cr_assert_eq(kz_bm25_init(&bm, -1, -1, avg_len(&s)), KZ_OK);
+        scored_segment(&s, &bm, 1 + rnd_below(round % 10 == 0 ? 2000 : 200), 1 + rnd_below(30));
         uint8_t terms[4];
         uint32_t offs[4];
         size_t n;
@@ -481,9 +483,8 @@ Test(term_cursor, phrase_rejects_bad_offsets_and_non_term_children)
 {
     rng_state = 15;
     tseg s;
-    build_segment(&s, 50, 10);
     kz_bm25 bm;
-    cr_assert_eq(kz_bm25_init(&bm, -1, -1, avg_len(&s)), KZ_OK);
+    scored_segment(&s, &bm, 50, 10);
     kz_arena a = KZ_ARENA_INIT;
     kz_cursor *kids[2] = {term_cursor(&a, &s, &bm, 1.0, 0), term_cursor(&a, &s, &bm, 1.0, 1)};
     kz_cursor *c, * or ;
@@ -764,9 +765,8 @@ Test(term_cursor, damaged_positions_give_errors_and_never_crash)
 {
     rng_state = 18;
     tseg s;
-    build_segment(&s, 600, 30);
     kz_bm25 bm;
-    cr_assert_eq(kz_bm25_init(&bm, -1, -1, avg_len(&s)), KZ_OK);
+    scored_segment(&s, &bm, 600, 30);
     int errors = 0;
     for (int round = 0; round < 300; round++) {
         kz_buf saved[2];
