@@ -47,23 +47,27 @@ int kz_cmd_stats(int argc, char **argv)
     if (json) {
         fputs("{", stdout);
         kz_json_field_str(stdout, "index", dir);
-        printf(",\"documents\":%llu,\"passages\":%llu,\"terms\":%llu,\"tokens\":%llu,"
-               "\"avg_passage_len\":%.3f,\"segments\":%u,\"bytes\":%llu,\"generation\":%llu}\n",
+        printf(",\"documents\":%llu,\"passages\":%llu,\"terms\":%llu,\"word_pairs\":%llu,"
+               "\"tokens\":%llu,\"avg_passage_len\":%.3f,\"segments\":%u,\"bytes\":%llu,"
+               "\"generation\":%llu}\n",
                (unsigned long long)st.documents, (unsigned long long)st.passages,
-               (unsigned long long)st.terms, (unsigned long long)st.tokens, st.avg_passage_len,
-               st.segments, (unsigned long long)st.bytes, (unsigned long long)st.generation);
+               (unsigned long long)st.terms, (unsigned long long)st.word_pairs,
+               (unsigned long long)st.tokens, st.avg_passage_len, st.segments,
+               (unsigned long long)st.bytes, (unsigned long long)st.generation);
     } else {
         printf("index        %s\n"
                "documents    %llu\n"
                "passages     %llu\n"
                "terms        %llu (summed over segments)\n"
+               "word pairs   %llu (for phrases; summed over segments)\n"
                "tokens       %llu (%.1f per passage)\n"
                "segments     %u\n"
                "size         %.2f MB\n"
                "generation   %llu\n",
                dir, (unsigned long long)st.documents, (unsigned long long)st.passages,
-               (unsigned long long)st.terms, (unsigned long long)st.tokens, st.avg_passage_len,
-               st.segments, (double)st.bytes / 1e6, (unsigned long long)st.generation);
+               (unsigned long long)st.terms, (unsigned long long)st.word_pairs,
+               (unsigned long long)st.tokens, st.avg_passage_len, st.segments,
+               (double)st.bytes / 1e6, (unsigned long long)st.generation);
     }
     status = KZ_EXIT_FOUND;
 done:

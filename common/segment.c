@@ -79,6 +79,7 @@ static int read_meta(kz_segment *seg)
     seg->ndocs = kz_load_u32le(m + KZ_META_NDOCS);
     seg->total_len = kz_load_u64le(m + KZ_META_TOTAL_LEN);
     seg->nterms = kz_load_u64le(m + KZ_META_NTERMS);
+    seg->pair_threshold = kz_load_u32le(m + KZ_META_PAIR_DF);
     uint32_t width = kz_load_u32le(m + KZ_META_LEN_WIDTH);
     if (width != 2 && width != 4) return corrupt(seg, "bad passage-length width");
     if (seg->sections[KZ_SEC_LENGTHS].length != (uint64_t)seg->npassages * width)

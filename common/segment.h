@@ -32,9 +32,10 @@ typedef struct kz_segment {
     kz_section sections[KZ_SEC_COUNT];
     uint32_t npassages;
     uint32_t ndocs;
-    uint64_t total_len; /* sum of passage lengths */
-    uint64_t nterms;
-    uint32_t *lengths; /* passage lengths in tokens, owned */
+    uint64_t total_len;      /* sum of passage lengths */
+    uint64_t nterms;         /* in the term dictionary, pair terms included */
+    uint32_t pair_threshold; /* common/pairs.h: 0 when the segment has no pair terms */
+    uint32_t *lengths;       /* passage lengths in tokens, owned */
     kz_termdict terms;
     kz_store store;
     const uint8_t *postings, *positions; /* section starts */

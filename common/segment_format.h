@@ -12,10 +12,11 @@
 
 #include <stdint.h>
 
-/* 4: stores (documents, passages) in small blocks compressed with a dictionary of their own
+/* 5: META's last field is the pair threshold, and the term dictionary holds word-pair terms
+ * (common/pairs.h). 4: stores (documents, passages) in small blocks compressed with a dictionary of their own
  * (store format 2). 3: posting lists carry impacts, (frequency, length) frontiers per list and
  * block (2: documents as compressed records + passage starts + sources; 1: one document table). */
-#define KZ_FORMAT_VERSION 4
+#define KZ_FORMAT_VERSION 5
 
 #define KZ_SEG_MAGIC        "KZSEGMT1" /* 8 bytes, at offset 0 */
 #define KZ_SEG_FOOTER_MAGIC "KZSEGEND" /* 8 bytes, the file's last */
@@ -43,7 +44,7 @@ enum kz_section_kind {
 #define KZ_META_TOTAL_LEN 8  /* u64 sum of passage lengths */
 #define KZ_META_NTERMS    16 /* u64 distinct terms */
 #define KZ_META_LEN_WIDTH 24 /* u32 bytes per passage length: 2 or 4 */
-#define KZ_META_RESERVED  28 /* u32 zero */
+#define KZ_META_PAIR_DF   28 /* u32 pair threshold (common/pairs.h); 0: no pair terms */
 #define KZ_META_BYTES     32
 
 /* Manifest file: see common/manifest.h. */

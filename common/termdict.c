@@ -31,7 +31,7 @@
 /* 16 terms a block: a lookup decodes on average 8 entries (about 100 bytes, two adjacent cache
  * lines) to reach its term; the per-block cost (a first term stored whole plus an 8-byte index
  * entry) is about one byte a term; and the index within the block fits the slot's 4 bits. */
-#define KZ_TD_BLOCK     16u
+#define KZ_TD_BLOCK     16u /* kz_termdict_iter_ordinal knows it too */
 #define KZ_TD_IDX_BITS  4
 #define KZ_TD_OFF_BITS  40 /* block offsets up to 1 TiB */
 #define KZ_TD_FP_SHIFT  (KZ_TD_IDX_BITS + KZ_TD_OFF_BITS)

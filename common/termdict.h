@@ -76,6 +76,12 @@ int kz_termdict_iter_init(kz_termdict_iter *it, const kz_termdict *td, const cha
  * KZ_ITEROVER at the end; KZ_ECORRUPT. */
 int kz_termdict_iter_next(kz_termdict_iter *it, const char **term, size_t *len, kz_term_info *info);
 
+/* The ordinal (0-based, in term order) of the term kz_termdict_iter_next last returned. */
+static inline uint64_t kz_termdict_iter_ordinal(const kz_termdict_iter *it)
+{
+    return it->block * 16 + it->index - 1;
+}
+
 /* Checks the whole dictionary: every block, the order of the terms, and that the hash table
  * finds each term and holds nothing else (for kz_index_check; reads everything). KZ_OK or
  * KZ_ECORRUPT. */

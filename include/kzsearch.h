@@ -147,12 +147,17 @@ typedef struct kz_writer_options {
     int no_merge;         /* non-zero: do not merge segments at commit */
     unsigned threads;     /* threads that parse and analyse JSON Lines ahead of the writer;
                              0: one per core (at most 4); 1: none (all in the caller's thread) */
+    /* Version 2. Word pairs: a segment indexes each pair of adjacent words that are both in at
+     * least max(this, 1/256 of its passages) of its passages, which makes phrases of common
+     * words several times faster for about a third more index. 0: 64; KZ_NO_PAIRS: none. */
+    uint32_t pair_min_df;
 } kz_writer_options;
 
-#define KZ_WRITER_OPTIONS_VERSION 1
+#define KZ_NO_PAIRS               UINT32_MAX
+#define KZ_WRITER_OPTIONS_VERSION 2
 #define KZ_WRITER_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        KZ_WRITER_OPTIONS_VERSION, 0, 0, 0                                                         \
+        KZ_WRITER_OPTIONS_VERSION, 0, 0, 0, 0                                                      \
     }
 
 /* Metadata of a document added as text. Every field may be NULL. */
@@ -221,12 +226,14 @@ KZ_API void kz_index_close(kz_index *index);
 typedef struct kz_index_stats {
     uint64_t documents;
     uint64_t passages;      /* live passages */
-    uint64_t terms;         /* distinct terms, summed over segments */
+    uint64_t terms;         /* distinct words, summed over segments */
     uint64_t tokens;        /* total passage length in tokens */
     double avg_passage_len; /* tokens per live passage */
     uint32_t segments;
     uint64_t bytes;      /* size of the files of the snapshot */
     uint64_t generation; /* manifest generation */
+    uint64_t word_pairs; /* pairs of adjacent common words indexed for phrases, summed over
+                            segments (kz_writer_options.pair_min_df) */
 } kz_index_stats;
 
 KZ_API int kz_index_stats_get(kz_index_stats *out, const kz_index *index);

@@ -3,7 +3,8 @@
  * The inputs are taken in the order given; their live passages get new ids in that order, so
  * each input's postings map to an increasing, disjoint id range and a term's merged list is the
  * concatenation of its remapped lists. Terms are merged by a k-way walk of the inputs' term
- * dictionaries (each sorted); a term whose every posting was deleted disappears. Documents and
+ * dictionaries (each sorted); a term whose every posting was deleted disappears, and word pairs
+ * are derived again for the merged segment (term_writer.h). Documents and
  * stored passages are copied with their ordinals renumbered; documents are deleted whole, so a
  * document is either copied with all its passages or dropped. */
 #include "writer_internal.h"
@@ -11,7 +12,9 @@
 #include "doc_table.h"
 #include "error.h"
 #include "postings.h"
+#include "pairs.h"
 #include "store.h"
+#include "term_writer.h"
 #include "termdict.h"
 
 #include <stdlib.h>
@@ -145,13 +148,17 @@ static int gather(const input *in, growable *docs, growable *tfs, growable *pos)
     return KZ_OK;
 }
 
+/* Merges the inputs' word terms into the term writer, which derives the merged segment's pairs
+ * afresh (its dfs and threshold are its own); the inputs' pair terms, which sort after every
+ * word, end the walk. */
 static int merge_terms(input *ins, uint32_t n, kz_segment_parts *parts, const uint32_t *lengths,
-                       uint64_t *nterms)
+                       uint32_t npassages, uint32_t pair_min_df, uint64_t *nterms,
+                       uint32_t *pair_threshold)
 {
-    kz_termdict_writer *tw = NULL;
+    kz_term_writer *tw = NULL;
     growable docs = {0}, tfs = {0}, pos = {0};
     int rc = KZ_OK;
-    KZ_CHECK(kz_termdict_writer_new(&tw));
+    KZ_CHECK(kz_term_writer_new(&tw, parts, lengths, npassages, pair_min_df));
     for (uint32_t i = 0; i < n; i++) {
         KZ_CHECK(kz_termdict_iter_init(&ins[i].it, &ins[i].seg->terms, NULL, 0));
         KZ_CHECK(advance_input(&ins[i]));
@@ -162,7 +169,8 @@ static int merge_terms(input *ins, uint32_t n, kz_segment_parts *parts, const ui
             if (!ins[i].done && (min == NULL || cmp_terms(ins[i].term, ins[i].term_len, min->term,
                                                           min->term_len) < 0))
                 min = &ins[i];
-        if (min == NULL) break;
+        if (min == NULL || (min->term_len > 0 && (unsigned char)min->term[0] == KZ_PAIR_MARK))
+            break;
         char term[KZ_TERM_MAX + 1];
         size_t len = min->term_len;
         memcpy(term, min->term, len);
@@ -173,22 +181,11 @@ static int merge_terms(input *ins, uint32_t n, kz_segment_parts *parts, const ui
             KZ_CHECK(advance_input(&ins[i]));
         }
         if (docs.n == 0) continue;
-        kz_term_info info = {0};
-        info.df = (uint32_t)docs.n;
-        info.cf = pos.n;
-        info.doc_off = parts->sec[KZ_SEC_POSTINGS].len;
-        info.pos_off = parts->sec[KZ_SEC_POSITIONS].len;
-        size_t db, pb;
-        KZ_CHECK(kz_postings_encode(&parts->sec[KZ_SEC_POSTINGS], &parts->sec[KZ_SEC_POSITIONS],
-                                    docs.v, tfs.v, pos.v, docs.n, lengths, &db, &pb));
-        info.doc_len = db;
-        info.pos_len = pb;
-        KZ_CHECK(kz_termdict_writer_add(tw, term, len, &info));
-        (*nterms)++;
+        KZ_CHECK(kz_term_writer_add(tw, term, len, docs.v, tfs.v, pos.v, docs.n));
     }
-    KZ_CHECK(kz_termdict_writer_finish(tw, &parts->sec[KZ_SEC_TERMS]));
+    KZ_CHECK(kz_term_writer_finish(tw, nterms, pair_threshold));
 done:
-    kz_termdict_writer_free(tw);
+    kz_term_writer_free(tw);
     free(docs.v);
     free(tfs.v);
     free(pos.v);
@@ -219,12 +216,14 @@ int kz_merge_segments(kz_writer *w, const uint32_t *which, uint32_t n, uint64_t 
     KZ_CHECK(copy_documents(ins, n, &parts, &lengths, &ndocs));
     if (lengths.n == 0) goto done; /* nothing live: no segment */
     uint64_t nterms = 0, total = 0;
-    KZ_CHECK(merge_terms(ins, n, &parts, lengths.v, &nterms));
+    uint32_t pair_threshold;
+    KZ_CHECK(merge_terms(ins, n, &parts, lengths.v, (uint32_t)lengths.n, w->pair_min_df, &nterms,
+                         &pair_threshold));
     for (size_t i = 0; i < lengths.n; i++) total += lengths.v[i];
     uint32_t width;
     KZ_CHECK(kz_lengths_encode(&parts.sec[KZ_SEC_LENGTHS], lengths.v, (uint32_t)lengths.n, &width));
-    KZ_CHECK(
-        kz_segment_meta(&parts.sec[KZ_SEC_META], (uint32_t)lengths.n, ndocs, total, nterms, width));
+    KZ_CHECK(kz_segment_meta(&parts.sec[KZ_SEC_META], (uint32_t)lengths.n, ndocs, total, nterms,
+                             width, pair_threshold));
     KZ_CHECK(kz_segment_file_write(w->dir, new_id, &parts, NULL));
     *npassages = (uint32_t)lengths.n;
 done:

@@ -7,9 +7,8 @@
 #include "doc_table.h"
 #include "error.h"
 #include "inverter.h"
-#include "postings.h"
 #include "store.h"
-#include "termdict.h"
+#include "term_writer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +21,14 @@ struct kz_segment_builder {
     kz_buf record;  /* scratch for one passage record */
     uint32_t doc_first;
     uint64_t total_len;
+    uint32_t pair_min_df;
 };
 
-int kz_segment_builder_new(kz_segment_builder **out)
+int kz_segment_builder_new(kz_segment_builder **out, uint32_t pair_min_df)
 {
     kz_segment_builder *b = calloc(1, sizeof *b);
     if (b == NULL) return KZ_ENOMEM_FAIL();
+    b->pair_min_df = pair_min_df;
     int rc = kz_inverter_new(&b->inv);
     if (rc == KZ_OK) rc = kz_store_writer_new(&b->store);
     if (rc == KZ_OK) rc = kz_doc_table_init(&b->docs);
@@ -97,29 +98,13 @@ size_t kz_segment_builder_memory(const kz_segment_builder *b)
            kz_store_writer_memory(b->docs.records);
 }
 
-typedef struct flush_ctx {
-    kz_segment_parts *parts;
-    kz_termdict_writer *terms;
-    const uint32_t *lengths;
-    uint64_t nterms;
-} flush_ctx;
+/* Hands the inverter's lists to the term writer. */
 static int flush_term(void *ctx, const char *term, size_t len, const uint32_t *docs,
                       const uint32_t *tfs, const uint32_t *positions, size_t n)
 {
-    flush_ctx *f = ctx;
-    kz_term_info info = {0};
-    info.df = (uint32_t)n;
-    for (size_t i = 0; i < n; i++) info.cf += tfs[i];
-    info.doc_off = f->parts->sec[KZ_SEC_POSTINGS].len;
-    info.pos_off = f->parts->sec[KZ_SEC_POSITIONS].len;
-    size_t doc_bytes, pos_bytes;
-    KZ_TRY(kz_postings_encode(&f->parts->sec[KZ_SEC_POSTINGS], &f->parts->sec[KZ_SEC_POSITIONS],
-                              docs, tfs, positions, n, f->lengths, &doc_bytes, &pos_bytes));
-    info.doc_len = doc_bytes;
-    info.pos_len = pos_bytes;
-    f->nterms++;
-    return kz_termdict_writer_add(f->terms, term, len, &info);
+    return kz_term_writer_add(ctx, term, len, docs, tfs, positions, n);
 }
+
 int kz_lengths_encode(kz_buf *out, const uint32_t *lengths, uint32_t n, uint32_t *width)
 {
     uint32_t max = 0;
@@ -138,16 +123,17 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
     uint32_t npassages = kz_inverter_passages(b->inv);
     uint32_t ndocs = b->docs.ndocs;
     const uint32_t *lengths = (const uint32_t *)b->lengths.data;
-    uint32_t width;
-    flush_ctx f = {parts, NULL, lengths, 0};
-    KZ_CHECK(kz_termdict_writer_new(&f.terms));
-    KZ_CHECK(kz_inverter_walk(b->inv, flush_term, &f));
-    KZ_CHECK(kz_termdict_writer_finish(f.terms, &parts->sec[KZ_SEC_TERMS]));
+    uint32_t width, pair_threshold;
+    uint64_t nterms;
+    kz_term_writer *tw = NULL;
+    KZ_CHECK(kz_term_writer_new(&tw, parts, lengths, npassages, b->pair_min_df));
+    KZ_CHECK(kz_inverter_walk(b->inv, flush_term, tw));
+    KZ_CHECK(kz_term_writer_finish(tw, &nterms, &pair_threshold));
     KZ_CHECK(kz_lengths_encode(&parts->sec[KZ_SEC_LENGTHS], lengths, npassages, &width));
     KZ_CHECK(kz_doc_table_finish(&b->docs, parts));
     KZ_CHECK(kz_store_writer_finish(b->store, &parts->sec[KZ_SEC_STORE]));
-    KZ_CHECK(
-        kz_segment_meta(&parts->sec[KZ_SEC_META], npassages, ndocs, b->total_len, f.nterms, width));
+    KZ_CHECK(kz_segment_meta(&parts->sec[KZ_SEC_META], npassages, ndocs, b->total_len, nterms,
+                             width, pair_threshold));
     /* Start the next segment afresh. */
     kz_store_writer_free(b->store);
     b->store = NULL;
@@ -159,6 +145,6 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
     b->doc_first = 0;
     b->total_len = 0;
 done:
-    kz_termdict_writer_free(f.terms);
+    kz_term_writer_free(tw);
     return rc;
 }

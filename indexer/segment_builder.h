@@ -16,7 +16,8 @@
 
 typedef struct kz_segment_builder kz_segment_builder;
 
-int kz_segment_builder_new(kz_segment_builder **out);
+/* pair_min_df: kz_writer_options.pair_min_df (common/pairs.h). */
+int kz_segment_builder_new(kz_segment_builder **out, uint32_t pair_min_df);
 void kz_segment_builder_free(kz_segment_builder *b);
 
 int kz_segment_builder_token(kz_segment_builder *b, const char *term, size_t len,

@@ -19,7 +19,7 @@ void kz_segment_parts_free(kz_segment_parts *parts)
 }
 
 int kz_segment_meta(kz_buf *meta, uint32_t npassages, uint32_t ndocs, uint64_t total_len,
-                    uint64_t nterms, uint32_t len_width)
+                    uint64_t nterms, uint32_t len_width, uint32_t pair_threshold)
 {
     kz_buf_clear(meta);
     KZ_TRY(kz_buf_append_u32le(meta, npassages));
@@ -27,7 +27,7 @@ int kz_segment_meta(kz_buf *meta, uint32_t npassages, uint32_t ndocs, uint64_t t
     KZ_TRY(kz_buf_append_u64le(meta, total_len));
     KZ_TRY(kz_buf_append_u64le(meta, nterms));
     KZ_TRY(kz_buf_append_u32le(meta, len_width));
-    return kz_buf_append_u32le(meta, 0);
+    return kz_buf_append_u32le(meta, pair_threshold);
 }
 
 int kz_segment_file_write(const char *dir, uint64_t id, const kz_segment_parts *parts,

@@ -164,6 +164,7 @@ int kz_writer_open(kz_writer **out, const char *dir, const kz_writer_options *op
     }
     w->budget = opts && opts->memory_budget ? opts->memory_budget : DEFAULT_BUDGET;
     w->no_merge = opts ? opts->no_merge : 0;
+    w->pair_min_df = opts && opts->version >= 2 ? opts->pair_min_df : 0;
     w->threads = opts && opts->threads ? opts->threads : default_threads();
     KZ_CHECK(make_dir(dir));
     KZ_CHECK(take_lock(w));
@@ -203,7 +204,7 @@ int kz_writer_open(kz_writer **out, const char *dir, const kz_writer_options *op
         }
     }
     kz_writer_clean_leftovers(w);
-    KZ_CHECK(kz_segment_builder_new(&w->builder));
+    KZ_CHECK(kz_segment_builder_new(&w->builder, w->pair_min_df));
     KZ_CHECK(kz_writer_load_registry(w));
 done:
     if (rc < 0) {

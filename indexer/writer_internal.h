@@ -31,8 +31,9 @@ struct kz_writer {
     int lock_fd;
     size_t budget;
     int no_merge;
-    unsigned threads; /* analysis threads for JSON Lines (1: none) */
-    kz_manifest man;  /* the last committed manifest */
+    uint32_t pair_min_df; /* kz_writer_options.pair_min_df */
+    unsigned threads;     /* analysis threads for JSON Lines (1: none) */
+    kz_manifest man;      /* the last committed manifest */
     kz_analyzer *analyzer;
     void *dict_map; /* zh.dict, mapped */
     size_t dict_len;

@@ -8,6 +8,7 @@
 
 #include "analyzer_internal.h"
 #include "error.h"
+#include "pairs.h"
 #include "zh_dict.h"
 
 #include <errno.h>
@@ -232,6 +233,26 @@ int kz_index_term_stats(const kz_index *ix, const char *term, size_t len, uint64
     return KZ_OK;
 }
 
+/* The pair terms of a segment: they end its dictionary (common/pairs.h), so their count is the
+ * dictionary's size less the ordinal of the first. */
+static int count_pairs(const kz_segment *seg, uint64_t *pairs)
+{
+    *pairs = 0;
+    const char mark[1] = {(char)KZ_PAIR_MARK};
+    kz_termdict_iter it;
+    KZ_TRY(kz_termdict_iter_init(&it, &seg->terms, mark, 1));
+    const char *term;
+    size_t len;
+    kz_term_info info;
+    int rc = kz_termdict_iter_next(&it, &term, &len, &info);
+    if (rc == KZ_ITEROVER) return KZ_OK;
+    KZ_TRY(rc);
+    uint64_t first = kz_termdict_iter_ordinal(&it);
+    if (first > seg->nterms) return kz_fail(KZ_ECORRUPT, "segment %s: term count", seg->path);
+    *pairs = seg->nterms - first;
+    return KZ_OK;
+}
+
 int kz_index_stats_get(kz_index_stats *out, const kz_index *ix)
 {
     memset(out, 0, sizeof *out);
@@ -242,7 +263,10 @@ int kz_index_stats_get(kz_index_stats *out, const kz_index *ix)
     out->segments = ix->nsegs;
     out->generation = ix->man.generation;
     for (uint32_t i = 0; i < ix->nsegs; i++) {
-        out->terms += ix->segs[i].seg->nterms;
+        uint64_t pairs;
+        KZ_TRY(count_pairs(ix->segs[i].seg, &pairs));
+        out->terms += ix->segs[i].seg->nterms - pairs;
+        out->word_pairs += pairs;
         out->bytes += ix->segs[i].seg->map_len;
     }
     out->bytes += ix->dict_len;

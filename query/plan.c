@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "normalize.h"
+#include "pairs.h"
 #include "reqopt.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@ static void pnode_free(kz_pnode *n)
     free(n->kids);
     free(n->term);
     free(n->infos);
+    free(n->pair_infos);
     free(n->offsets);
     free(n);
 }
@@ -100,6 +102,35 @@ static int collect(void *ctx, const kz_token *t)
     return kz_buf_append(&l->items, &it, sizeof it);
 }
 
+/* Looks up the pair term of each two adjacent words of a phrase in every segment that indexes
+ * that pair (common/pairs.h), so that its cursors there intersect pairs instead of words. A pair
+ * absent from such a segment never occurs there: its entry stays df 0, and the phrase cursor
+ * matches nothing in that segment. */
+static int lookup_pairs(const kz_index *ix, kz_pnode *phrase)
+{
+    size_t n = phrase->nkids;
+    for (uint32_t s = 0; s < ix->nsegs; s++) {
+        const kz_segment *seg = ix->segs[s].seg;
+        for (size_t i = 0; i + 1 < n; i++) {
+            const kz_pnode *x = phrase->kids[i], *y = phrase->kids[i + 1];
+            if (phrase->offsets[i + 1] != phrase->offsets[i] + 1 ||
+                !kz_pair_indexed(seg->pair_threshold, x->term, x->len, x->infos[s].df, y->term,
+                                 y->len, y->infos[s].df))
+                continue;
+            if (phrase->pair_infos == NULL) {
+                phrase->pair_infos = calloc((size_t)ix->nsegs * (n - 1), sizeof(kz_term_info));
+                if (phrase->pair_infos == NULL) return KZ_ENOMEM_FAIL();
+            }
+            char key[KZ_TERM_MAX];
+            size_t len = kz_pair_term(key, x->term, x->len, y->term, y->len);
+            int rc = kz_termdict_lookup(&seg->terms, key, len,
+                                        &phrase->pair_infos[(size_t)s * (n - 1) + i]);
+            if (rc != KZ_ENOTFOUND) KZ_TRY(rc);
+        }
+    }
+    return KZ_OK;
+}
+
 /* Text (a word or a phrase) as a clause: one term, or a phrase of its terms. *out = NULL when
  * it gives no term, or a term no passage has; *nothing = 1 when it had terms but cannot match. */
 static int text_node(builder *b, const char *text, size_t len, kz_pnode **out, int *nothing)
@@ -148,7 +179,8 @@ static int text_node(builder *b, const char *text, size_t len, kz_pnode **out, i
     }
     phrase->term = (char *)label.data;
     phrase->len = label.len;
-    if (!*nothing) {
+    if (!*nothing) rc = lookup_pairs(b->ix, phrase);
+    if (rc == KZ_OK && !*nothing) {
         *out = phrase;
         phrase = NULL;
     }
@@ -512,35 +544,86 @@ void kz_plan_free(kz_plan *plan)
 
 /* ---- cursors ---- */
 
-static int term_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan,
-                       const kz_index_segment *s, kz_arena *arena)
+/* A term cursor over the list `info` points to (label names the term in messages). */
+static int info_cursor(kz_cursor **out, const kz_term_info *info, const char *label, double weight,
+                       const kz_plan *plan, const kz_index_segment *s, kz_arena *arena)
 {
     *out = NULL;
     const kz_segment *seg = s->seg;
-    kz_term_info info = n->infos[s->ordinal]; /* looked up when the plan was built */
-    if (info.df == 0) return KZ_OK;
-    if (info.doc_off > seg->postings_len || info.doc_len > seg->postings_len - info.doc_off ||
-        info.pos_off > seg->positions_len || info.pos_len > seg->positions_len - info.pos_off)
+    if (info->df == 0) return KZ_OK;
+    if (info->doc_off > seg->postings_len || info->doc_len > seg->postings_len - info->doc_off ||
+        info->pos_off > seg->positions_len || info->pos_len > seg->positions_len - info->pos_off)
         return kz_fail(KZ_ECORRUPT, "segment %s: term '%s' points outside its file", seg->path,
-                       n->term);
-    return kz_term_cursor_new(out, arena, &plan->bm25, n->weight, seg->lengths, seg->npassages,
-                              seg->postings + info.doc_off, info.doc_len,
-                              seg->positions + info.pos_off, info.pos_len, info.df);
+                       label);
+    return kz_term_cursor_new(out, arena, &plan->bm25, weight, seg->lengths, seg->npassages,
+                              seg->postings + info->doc_off, info->doc_len,
+                              seg->positions + info->pos_off, info->pos_len, info->df);
+}
+
+/* The entry of the pair term of kids i and i + 1 of phrase n in segment s when s indexes that
+ * pair, else NULL (see lookup_pairs). */
+static const kz_term_info *pair_info(const kz_pnode *n, size_t i, const kz_index_segment *s)
+{
+    if (n->pair_infos == NULL || i + 1 >= n->nkids || n->offsets[i + 1] != n->offsets[i] + 1)
+        return NULL;
+    const kz_pnode *x = n->kids[i], *y = n->kids[i + 1];
+    if (!kz_pair_indexed(s->seg->pair_threshold, x->term, x->len, x->infos[s->ordinal].df, y->term,
+                         y->len, y->infos[s->ordinal].df))
+        return NULL;
+    return &n->pair_infos[(size_t)s->ordinal * (n->nkids - 1) + i];
+}
+
+/* A phrase's cursor in one segment: over the pair terms of its adjacent words where the segment
+ * indexes them, and over the words no pair covers. The same passages match, the phrase as often,
+ * since the pair (a, b) at q is a at q and b at q + 1; a phrase of two common words is one pair
+ * term, scored as the phrase (its weight, its tf). */
+static int phrase_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan,
+                         const kz_index_segment *s, kz_arena *arena)
+{
+    *out = NULL;
+    kz_cursor **items;
+    uint32_t *offsets;
+    KZ_TRY(kz_arena_calloc((void **)&items, arena, n->nkids, sizeof *items));
+    KZ_TRY(kz_arena_calloc((void **)&offsets, arena, n->nkids, sizeof *offsets));
+    size_t m = 0, pairs = 0;
+    int covered = 0; /* kid i is in the pair of kids i - 1 and i */
+    for (size_t i = 0; i < n->nkids; i++) {
+        const kz_term_info *pair = pair_info(n, i, s);
+        if (pair != NULL) {
+            KZ_TRY(info_cursor(&items[m], pair, n->term, n->weight, plan, s, arena));
+            pairs++;
+        } else if (!covered) {
+            KZ_TRY(kz_pnode_cursor(&items[m], n->kids[i], plan, s, arena));
+        } else {
+            covered = 0;
+            continue;
+        }
+        if (items[m] == NULL) return KZ_OK; /* matches nothing in this segment */
+        offsets[m++] = n->offsets[i];
+        covered = pair != NULL;
+    }
+    if (m == 1 && pairs == 1) {
+        *out = items[0];
+        return KZ_OK;
+    }
+    return kz_phrase_cursor_new(out, arena, &plan->bm25, n->weight, s->seg->lengths,
+                                s->seg->npassages, items, offsets, m);
 }
 
 int kz_pnode_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan,
                     const kz_index_segment *s, kz_arena *arena)
 {
     *out = NULL;
-    if (n->type == KZ_P_TERM) return term_cursor(out, n, plan, s, arena);
+    if (n->type == KZ_P_TERM)
+        return info_cursor(out, &n->infos[s->ordinal], n->term, n->weight, plan, s, arena);
+    if (n->type == KZ_P_PHRASE) return phrase_cursor(out, n, plan, s, arena);
     kz_cursor **kids;
     KZ_TRY(kz_arena_calloc((void **)&kids, arena, n->nkids + 1, sizeof *kids));
     size_t k = 0;
     for (size_t i = 0; i < n->nkids; i++) {
         kz_cursor *c;
         KZ_TRY(kz_pnode_cursor(&c, n->kids[i], plan, s, arena));
-        int needed =
-            n->type == KZ_P_PHRASE || n->type == KZ_P_AND || (n->type == KZ_P_GROUP && i == 0);
+        int needed = n->type == KZ_P_AND || (n->type == KZ_P_GROUP && i == 0);
         if (c == NULL && needed) return KZ_OK; /* matches nothing in this segment */
         if (n->type == KZ_P_GROUP) {
             kids[i] = c; /* keep slots: optional and excluded may be NULL */
@@ -549,9 +632,6 @@ int kz_pnode_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan,
         if (c) kids[k++] = c;
     }
     switch (n->type) {
-    case KZ_P_PHRASE:
-        return kz_phrase_cursor_new(out, arena, &plan->bm25, n->weight, s->seg->lengths,
-                                    s->seg->npassages, kids, n->offsets, k);
     case KZ_P_AND:
         return kz_and_cursor_new(out, arena, kids, k);
     case KZ_P_OR:

@@ -46,7 +46,10 @@ typedef struct kz_pnode {
     kz_term_info *infos; /* TERM: its entry in each segment (df 0: absent), owned */
     double weight;       /* TERM: idf; PHRASE: sum of its terms' idfs */
     uint32_t *offsets;   /* PHRASE: position of each kid relative to the first */
-    size_t nopt;         /* GROUP: optional clauses after the required one */
+    /* PHRASE: entry of the pair term (kid i, kid i + 1) in segment s at [i * nsegs + s], looked
+     * up where that segment indexes the pair (common/pairs.h), df 0 elsewhere; or NULL */
+    kz_term_info *pair_infos;
+    size_t nopt; /* GROUP: optional clauses after the required one */
     struct kz_pnode **kids;
     size_t nkids;
 } kz_pnode;

@@ -8,7 +8,9 @@
  * score = sum idf * tf / (tf + k1 (1 - b + b dl/avgdl)), a phrase weighing the sum of its
  * terms' idf, and ranks every matching passage. The engine's exhaustive results, with explain,
  * must give the same scores (1e-9 relative), the same order and the same statistics. */
+#include "index_internal.h"
 #include "kzsearch.h"
+#include "pairs.h"
 #include "support.h"
 #include "support/collection.h"
 
@@ -415,9 +417,10 @@ static size_t chunks_of(const char *text, char **out, size_t max)
     return n;
 }
 
-Test(bm25_seeds, random_words_and_phrases_from_the_text_score_as_the_formula)
+/* 300 random queries of words and phrases from the seeds, indexed with opts. */
+static void random_queries_score_as_the_formula(const kz_writer_options *opts)
 {
-    char *dir = kzc_build_seeds(NULL);
+    char *dir = kzc_build_seeds(opts);
     kz_index *ix = kzc_open(dir);
     ref_collection col = load(ix);
     size_t np;
@@ -452,10 +455,42 @@ Test(bm25_seeds, random_words_and_phrases_from_the_text_score_as_the_formula)
         check_query(ix, &col, q, shape == 2, -1, -1, 1);
     }
     cr_assert_gt(nonempty, nq / 2, "only %zu of %zu queries found something", nonempty, nq);
+    if (opts && opts->pair_min_df > 0) { /* the pairs are there to be used */
+        size_t with_pairs = 0;
+        for (uint32_t i = 0; i < ix->nsegs; i++) {
+            kz_termdict_iter it;
+            const char mark[1] = {(char)KZ_PAIR_MARK};
+            cr_assert_eq(kz_termdict_iter_init(&it, &ix->segs[i].seg->terms, mark, 1), KZ_OK);
+            const char *t;
+            size_t tl;
+            kz_term_info info;
+            with_pairs += kz_termdict_iter_next(&it, &t, &tl, &info) == KZ_OK;
+        }
+        cr_assert_gt(with_pairs, ix->nsegs / 2, "%zu of %u segments have pairs", with_pairs,
+                     ix->nsegs);
+    }
     kzc_passages_free(ps, np);
     unload(&col);
     kz_index_close(ix);
     kzt_rmtree(dir);
+}
+
+Test(bm25_seeds, random_words_and_phrases_from_the_text_score_as_the_formula)
+{
+    random_queries_score_as_the_formula(NULL);
+}
+
+/* Phrases over word pairs (common/pairs.h) find the same passages with the same counts: every
+ * adjacent pair of words indexed; then, in many small segments, words common enough in some
+ * segments and not in others, so that one query runs over pairs in some and words in others. */
+Test(bm25_seeds, phrases_over_word_pairs_score_as_the_formula)
+{
+    kz_writer_options opts = KZ_WRITER_OPTIONS_INIT;
+    opts.pair_min_df = 1;
+    random_queries_score_as_the_formula(&opts);
+    opts = kzc_many_segments();
+    opts.pair_min_df = 4;
+    random_queries_score_as_the_formula(&opts);
 }
 
 /* Passages longer than the engine's precomputed length table (512 tokens) and shorter ones,

@@ -8,6 +8,7 @@
  * plain-text and JSON Lines files, and the writer's report is checked against the test's own
  * bookkeeping of what it changed. */
 #include "index_internal.h"
+#include "pairs.h"
 #include "support.h"
 #include "support_index.h"
 
@@ -92,7 +93,9 @@ static void on_progress(void *ctx, const kz_add_report *report, const char *warn
     cr_assert_null(warning, "unexpected warning: %s", warning);
 }
 
-/* Every term of b's segments has the same live df and cf in a and b. */
+/* Every word of b's segments has the same live df and cf in a and b. (Word-pair terms depend
+ * on how passages fall into segments, and no statistic is taken from them: they are left out;
+ * the searches compared elsewhere in these tests cover them.) */
 static void same_term_stats(const char *a_dir, const char *b_dir)
 {
     kz_index *a = NULL, *b = NULL;
@@ -108,6 +111,7 @@ static void same_term_stats(const char *a_dir, const char *b_dir)
             kz_term_info info;
             int rc;
             while ((rc = kz_termdict_iter_next(&it, &term, &len, &info)) == KZ_OK) {
+                if ((unsigned char)term[0] == KZ_PAIR_MARK) continue;
                 uint64_t adf, acf, bdf, bcf;
                 cr_assert_eq(kz_index_term_stats(a, term, len, &adf, &acf, NULL), KZ_OK);
                 cr_assert_eq(kz_index_term_stats(b, term, len, &bdf, &bcf, NULL), KZ_OK);

@@ -9,8 +9,12 @@
  * written with a small memory budget (several segments), with documents replaced and removed
  * (deletion files), and then merged and optimised, so the merge path is checked too. On top of
  * the per-segment postings, the collection-wide statistics a query sees (live df and cf of every
- * term, passage lengths, document and passage counts) are compared with the model's. */
+ * term, passage lengths, document and passage counts) are compared with the model's. The word
+ * pairs each segment must index (common/pairs.h) are derived in the model too, from its own
+ * occurrences and dfs, and compared the same way; a collection written with pair_min_df 1 makes
+ * every pair of adjacent words a pair term. */
 #include "index_internal.h"
+#include "pairs.h"
 #include "postings.h"
 #include "support.h"
 #include "support_index.h"
@@ -228,8 +232,71 @@ static uint64_t build_model(model *m, kz_index *ix, const corpus *c, kz_analyzer
     return live;
 }
 
-/* Compares one segment's term dictionary and postings with the model's occurrences in it. */
-static void compare_segment(const model *m, const kz_segment *seg, uint32_t s)
+static const occ *by_place_occs; /* qsort has no context argument */
+
+static int cmp_place(const void *a, const void *b)
+{
+    const occ *x = &by_place_occs[*(const size_t *)a], *y = &by_place_occs[*(const size_t *)b];
+    if (x->passage != y->passage) return x->passage < y->passage ? -1 : 1;
+    return (x->position > y->position) - (x->position < y->position);
+}
+
+/* Appends to mine[0..*n) (one segment's word occurrences, in (term, passage, position) order,
+ * term bytes in *arena) the occurrences of the pair terms the segment must hold: in each
+ * passage, each word at q with each word at q + 1 when both are in at least `threshold` of the
+ * segment's passages; the pair occurs at q. Returns the number of pair occurrences. */
+static size_t add_model_pairs(occ **mine, size_t *n, kz_buf *arena, uint32_t threshold)
+{
+    size_t words = *n;
+    uint32_t *df = malloc((words + 1) * sizeof *df);
+    size_t *place = malloc((words + 1) * sizeof *place);
+    cr_assert(df && place);
+    for (size_t i = 0; i < words;) { /* df: distinct passages of each term's run */
+        size_t end = i;
+        uint32_t d = 0;
+        for (; end < words && cmp_term(&(*mine)[end], &(*mine)[i]) == 0; end++)
+            d += end == i || (*mine)[end].passage != (*mine)[end - 1].passage;
+        for (size_t k = i; k < end; k++) df[k] = d;
+        i = end;
+    }
+    for (size_t i = 0; i < words; i++) place[i] = i;
+    by_place_occs = *mine;
+    qsort(place, words, sizeof *place, cmp_place);
+    size_t added = 0, cap = words + 1;
+    for (size_t a = 0; a < words; a++) {
+        for (size_t b = a + 1; b < words; b++) {
+            const occ *x = &(*mine)[place[a]], *y = &(*mine)[place[b]];
+            if (y->passage != x->passage || y->position > x->position + 1) break;
+            const char *xt = (const char *)arena->data + x->off;
+            const char *yt = (const char *)arena->data + y->off;
+            if (y->position != x->position + 1 ||
+                !kz_pair_indexed(threshold, xt, x->len, df[place[a]], yt, y->len, df[place[b]]))
+                continue;
+            char term[KZ_TERM_MAX];
+            size_t len = kz_pair_term(term, xt, x->len, yt, y->len);
+            occ o = *x; /* before the array may move */
+            if (*n == cap - 1) {
+                cap *= 2;
+                *mine = realloc(*mine, cap * sizeof **mine);
+                cr_assert_not_null(*mine);
+                by_place_occs = *mine;
+            }
+            o.off = (uint32_t)arena->len;
+            o.len = (uint32_t)len;
+            cr_assert_eq(kz_buf_append(arena, term, len), KZ_OK);
+            (*mine)[(*n)++] = o;
+            added++;
+        }
+    }
+    free(df);
+    free(place);
+    return added;
+}
+
+/* Compares one segment's term dictionary and postings with the model's occurrences in it, word
+ * pairs included; returns the number of pair occurrences and adds its pair terms to *pair_terms. */
+static size_t compare_segment(const model *m, const kz_segment *seg, uint32_t s,
+                              uint64_t *pair_terms)
 {
     /* The model's occurrences of this segment, in (term, passage, position) order. */
     occ *mine = malloc((m->nocc + 1) * sizeof *mine);
@@ -237,6 +304,12 @@ static void compare_segment(const model *m, const kz_segment *seg, uint32_t s)
     size_t n = 0;
     for (size_t i = 0; i < m->nocc; i++)
         if (m->occs[i].seg == s) mine[n++] = m->occs[i];
+    kz_buf arena = KZ_BUF_INIT; /* the model's term bytes and the pairs' */
+    cr_assert_eq(kz_buf_append(&arena, m->terms.data, m->terms.len), KZ_OK);
+    size_t pairs = add_model_pairs(&mine, &n, &arena, seg->pair_threshold);
+    const uint8_t *saved = sort_arena;
+    sort_arena = arena.data;
+    qsort(mine, n, sizeof *mine, cmp_occ);
     kz_termdict_iter it;
     cr_assert_eq(kz_termdict_iter_init(&it, &seg->terms, NULL, 0), KZ_OK);
     size_t at = 0;
@@ -251,6 +324,7 @@ static void compare_segment(const model *m, const kz_segment *seg, uint32_t s)
         if (rc == KZ_ITEROVER) break;
         cr_assert_eq(rc, KZ_OK, "%s", kz_errmsg());
         nterms++;
+        *pair_terms += (unsigned char)term[0] == KZ_PAIR_MARK;
         cr_assert_lt(at, n, "segment %u has term %.*s the model lacks", s, (int)tlen, term);
         const char *want = (const char *)sort_arena + mine[at].off;
         cr_assert(tlen == mine[at].len && memcmp(term, want, tlen) == 0,
@@ -309,8 +383,11 @@ static void compare_segment(const model *m, const kz_segment *seg, uint32_t s)
     cr_assert_eq(at, n, "segment %u lacks the model's term %.*s", s, (int)mine[at].len,
                  (const char *)sort_arena + mine[at].off);
     cr_assert_eq(nterms, seg->nterms);
+    sort_arena = saved;
+    kz_buf_free(&arena);
     free(positions);
     free(mine);
+    return pairs;
 }
 
 /* Live df and cf of every term, as queries see them, against the model. */
@@ -371,7 +448,8 @@ static void compare_document_terms(const model *m, const corpus *c, kz_analyzer 
     }
 }
 
-static void check_collection(uint64_t seed, const kz_writer_options *opts, int optimize)
+/* Writes, checks against the model; returns the number of pair occurrences checked. */
+static size_t check_collection(uint64_t seed, const kz_writer_options *opts, int optimize)
 {
     char *dir = kzt_tempdir();
     corpus c = {0};
@@ -385,7 +463,15 @@ static void check_collection(uint64_t seed, const kz_writer_options *opts, int o
     uint64_t live_tokens;
     int live_docs[NDOCS] = {0};
     uint64_t live = build_model(&m, ix, &c, an, &live_tokens, live_docs);
-    for (uint32_t s = 0; s < ix->nsegs; s++) compare_segment(&m, ix->segs[s].seg, s);
+    size_t pairs = 0;
+    uint64_t pair_terms = 0, all_terms = 0;
+    uint32_t min_df = opts ? opts->pair_min_df : 0;
+    for (uint32_t s = 0; s < ix->nsegs; s++) {
+        const kz_segment *seg = ix->segs[s].seg;
+        cr_assert_eq(seg->pair_threshold, kz_pair_threshold(seg->npassages, min_df));
+        pairs += compare_segment(&m, seg, s, &pair_terms);
+        all_terms += seg->nterms;
+    }
     compare_live_stats(&m, ix);
     compare_document_terms(&m, &c, an);
     kz_index_stats st;
@@ -398,6 +484,8 @@ static void check_collection(uint64_t seed, const kz_writer_options *opts, int o
     cr_assert_eq(st.passages, live);
     cr_assert_eq(st.tokens, live_tokens);
     cr_assert_eq(st.documents, ndocs);
+    cr_assert_eq(st.word_pairs, pair_terms);
+    cr_assert_eq(st.terms + st.word_pairs, all_terms);
     if (optimize) cr_assert_eq(st.segments, 1u);
     kz_analyzer_free(an);
     kz_index_close(ix);
@@ -405,6 +493,7 @@ static void check_collection(uint64_t seed, const kz_writer_options *opts, int o
     free(m.occs);
     corpus_free(&c);
     kzt_rmtree(dir);
+    return pairs;
 }
 
 Test(index_model, postings_of_many_small_segments_with_deletions_match_the_model)
@@ -433,4 +522,24 @@ Test(index_model, postings_after_optimize_match_the_model)
 Test(index_model, one_default_segment_matches_the_model)
 {
     check_collection(31, NULL, 0);
+}
+
+Test(index_model, word_pairs_of_every_segment_match_the_model)
+{
+    kz_writer_options opts = KZ_WRITER_OPTIONS_INIT;
+    opts.memory_budget = 8 * 1024;
+    opts.pair_min_df = 1; /* every adjacent pair of words, in segments of any size */
+    size_t pairs = 0;
+    for (uint64_t seed = 41; seed <= 42; seed++) pairs += check_collection(seed, &opts, 0);
+    for (uint64_t seed = 43; seed <= 44; seed++) pairs += check_collection(seed, &opts, 1);
+    cr_assert_gt(pairs, 1000u);
+    opts.pair_min_df = 3; /* some words common, some not */
+    cr_assert_gt(check_collection(45, &opts, 1), 0u);
+}
+
+Test(index_model, no_pairs_when_switched_off)
+{
+    kz_writer_options opts = KZ_WRITER_OPTIONS_INIT;
+    opts.pair_min_df = KZ_NO_PAIRS;
+    cr_assert_eq(check_collection(51, &opts, 1), 0u);
 }
