@@ -89,15 +89,18 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
 /* ---- build.c ---- */
 
 typedef struct kzb_build_summary {
-    uint64_t passages, raw_bytes, index_bytes, postings, tokens;
+    uint64_t passages, raw_bytes, index_bytes, postings, tokens; /* postings, tokens: of words */
+    uint64_t pairs, pair_postings, pair_occurrences; /* word pair terms (common/pairs.h) */
+    uint64_t pair_doc_bytes, pair_pos_bytes;         /* their share of postings, positions */
     double wall_s, optimize_s, cpu_s; /* cpu_s: CPU time of the build (with optimize) */
     long peak_rss_kb;
     uint64_t component[10]; /* bytes by section kind (KZ_SEC_COUNT, segment_format.h); [0] other */
     uint32_t segments;
 } kzb_build_summary;
 
+/* pair_min_df: kz_writer_options.pair_min_df. */
 int kzb_build_run(const char *corpus, const char *index, int optimize, size_t memory_mb,
-                  kzb_build_summary *out);
+                  uint32_t pair_min_df, kzb_build_summary *out);
 /* Prints the build table and, when json is not NULL, the build's JSON object text. */
 void kzb_build_print(const kzb_build_summary *s, FILE *out);
 void kzb_build_json(const kzb_build_summary *s, FILE *json);

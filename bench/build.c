@@ -6,11 +6,13 @@
  * optional kz_writer_optimize is timed apart, as the peers time Xapian's compaction apart. The
  * raw size the MB/s figure divides by is title + text bytes of every record, the peers'
  * definition, counted in an untimed pass afterwards. Sizes by component come from the section
- * tables of the segment files; bytes per posting divide the postings section by the summed
- * document frequencies of every term, read back from the term dictionaries. */
+ * tables of the segment files; bytes per posting divide the postings section, less the word
+ * pairs' lists, by the summed document frequencies of the words, read back from the term
+ * dictionaries; the word pairs (common/pairs.h) are reported apart. */
 #include "bench.h"
 
 #include "index_internal.h"
+#include "pairs.h"
 #include "source.h"
 
 #include <dirent.h>
@@ -75,8 +77,16 @@ static void measure_index(const char *dir, kzb_build_summary *s)
             kzb_die("%s: %s", seg->path, kz_errmsg());
         int rc;
         while ((rc = kz_termdict_iter_next(&it, &term, &tl, &info)) == KZ_OK) {
-            s->postings += info.df;
-            s->tokens += info.cf;
+            if ((unsigned char)term[0] != KZ_PAIR_MARK) {
+                s->postings += info.df;
+                s->tokens += info.cf;
+                continue;
+            }
+            s->pairs++;
+            s->pair_postings += info.df;
+            s->pair_occurrences += info.cf;
+            s->pair_doc_bytes += info.doc_len;
+            s->pair_pos_bytes += info.pos_len;
         }
         if (rc != KZ_ITEROVER) kzb_die("%s: %s", seg->path, kz_errmsg());
     }
@@ -87,7 +97,7 @@ static void measure_index(const char *dir, kzb_build_summary *s)
 }
 
 int kzb_build_run(const char *corpus, const char *index, int optimize, size_t memory_mb,
-                  kzb_build_summary *s)
+                  uint32_t pair_min_df, kzb_build_summary *s)
 {
     memset(s, 0, sizeof *s);
     DIR *d = opendir(index);
@@ -101,6 +111,7 @@ int kzb_build_run(const char *corpus, const char *index, int optimize, size_t me
     }
     kz_writer_options wo = KZ_WRITER_OPTIONS_INIT;
     wo.memory_budget = memory_mb << 20;
+    wo.pair_min_df = pair_min_df;
     kz_writer *w = NULL;
     kz_add_report rep = {0};
     double t0 = kzb_now(), c0 = kzb_process_cpu();
@@ -129,6 +140,13 @@ int kzb_build_run(const char *corpus, const char *index, int optimize, size_t me
     return 0;
 }
 
+/* Bytes per posting of the words' lists (the pairs' lists are reported apart). */
+static double words_per_posting(const kzb_build_summary *s)
+{
+    return (double)(s->component[KZ_SEC_POSTINGS] - s->pair_doc_bytes) /
+           (double)(s->postings ? s->postings : 1);
+}
+
 void kzb_build_print(const kzb_build_summary *s, FILE *out)
 {
     double mb = (double)s->raw_bytes / 1e6;
@@ -152,12 +170,18 @@ void kzb_build_print(const kzb_build_summary *s, FILE *out)
         fprintf(out, "  %-17s %12llu  %5.1f%%\n", COMPONENT[k], (unsigned long long)b,
                 100.0 * (double)b / (double)(s->index_bytes ? s->index_bytes : 1));
     }
-    fprintf(out, "postings            %llu (%.3f bytes each in the postings section)\n",
-            (unsigned long long)s->postings,
-            (double)s->component[KZ_SEC_POSTINGS] / (double)(s->postings ? s->postings : 1));
-    fprintf(out, "positions           %llu (%.3f bytes each in the positions section)\n",
+    fprintf(out, "postings            %llu of words (%.3f bytes each in the postings section)\n",
+            (unsigned long long)s->postings, words_per_posting(s));
+    fprintf(out, "positions           %llu of words (%.3f bytes each in the positions section)\n",
             (unsigned long long)s->tokens,
-            (double)s->component[KZ_SEC_POSITIONS] / (double)(s->tokens ? s->tokens : 1));
+            (double)(s->component[KZ_SEC_POSITIONS] - s->pair_pos_bytes) /
+                (double)(s->tokens ? s->tokens : 1));
+    fprintf(out,
+            "word pairs          %llu terms, %llu postings, %llu occurrences: %llu bytes of "
+            "postings, %llu of positions (in the sections above)\n",
+            (unsigned long long)s->pairs, (unsigned long long)s->pair_postings,
+            (unsigned long long)s->pair_occurrences, (unsigned long long)s->pair_doc_bytes,
+            (unsigned long long)s->pair_pos_bytes);
 }
 
 void kzb_build_json(const kzb_build_summary *s, FILE *j)
@@ -168,13 +192,16 @@ void kzb_build_json(const kzb_build_summary *s, FILE *j)
             "\"index_s\":%.3f,\"optimize_s\":%.3f,\"cpu_s\":%.3f,\"passages_per_s\":%.1f,\"mb_per_"
             "s\":%.3f,"
             "\"peak_rss_kb\":%ld,\"index_bytes\":%llu,\"final_bytes\":%llu,\"postings\":%llu,"
-            "\"tokens\":%llu,\"bytes_per_posting\":%.4f,\"components\":{",
+            "\"tokens\":%llu,\"bytes_per_posting\":%.4f,\"pairs\":%llu,\"pair_postings\":%llu,"
+            "\"pair_occurrences\":%llu,\"pair_doc_bytes\":%llu,\"pair_pos_bytes\":%llu,"
+            "\"components\":{",
             (unsigned long long)s->passages, s->segments, (unsigned long long)s->raw_bytes,
             s->wall_s, s->optimize_s, s->cpu_s, (double)s->passages / t,
             (double)s->raw_bytes / 1e6 / t, s->peak_rss_kb, (unsigned long long)s->index_bytes,
             (unsigned long long)s->index_bytes, (unsigned long long)s->postings,
-            (unsigned long long)s->tokens,
-            (double)s->component[KZ_SEC_POSTINGS] / (double)(s->postings ? s->postings : 1));
+            (unsigned long long)s->tokens, words_per_posting(s), (unsigned long long)s->pairs,
+            (unsigned long long)s->pair_postings, (unsigned long long)s->pair_occurrences,
+            (unsigned long long)s->pair_doc_bytes, (unsigned long long)s->pair_pos_bytes);
     for (int k = 0; k < KZ_SEC_COUNT; k++)
         fprintf(j, "%s\"%s\":%llu", k ? "," : "", COMPONENT[k],
                 (unsigned long long)s->component[k]);

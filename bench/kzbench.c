@@ -26,7 +26,7 @@ static void usage(void)
           "  kzbench gen --out DIR [--passages N] [--seed S] [--queries N] [--zh-share F]\n"
           "              [--zh-dict dict.txt]\n"
           "  kzbench build --corpus FILE.jsonl --index DIR [--optimize] [--memory-mb M]\n"
-          "              [--json OUT]\n"
+          "              [--pair-min-df N|off] [--json OUT]\n"
           "  kzbench query --index DIR --queries FILE.tsv [--k 10] [--mode or|and|auto]\n"
           "              [--algorithm exhaustive|maxscore|bmw|auto] [--threads N] [--repeat R]\n"
           "              [--fetch hits|ids] [--json OUT] [--label L] [--results FILE]\n"
@@ -53,6 +53,13 @@ static uint64_t num(const char *name, const char *v)
     unsigned long long x = strtoull(v, &end, 10);
     if (*v == '\0' || *end != '\0' || *v == '-') kzb_die("%s %s: expected a number", name, v);
     return x;
+}
+
+static uint32_t pair_df(const char *v)
+{
+    uint64_t x = num("--pair-min-df", v);
+    if (x >= KZ_NO_PAIRS) kzb_die("--pair-min-df %s: too large (off switches pairs off)", v);
+    return (uint32_t)x;
 }
 
 int kzb_cmd_gen(int argc, char **argv)
@@ -84,6 +91,7 @@ int kzb_cmd_build(int argc, char **argv)
     const char *corpus = NULL, *index = NULL, *json = NULL, *v;
     int optimize = 0;
     size_t memory_mb = 0;
+    uint32_t pair_min_df = 0;
     for (int i = 2; i < argc; i++) {
         if (opt(argc, argv, &i, "--corpus", &v))
             corpus = v;
@@ -93,6 +101,8 @@ int kzb_cmd_build(int argc, char **argv)
             json = v;
         else if (opt(argc, argv, &i, "--memory-mb", &v))
             memory_mb = (size_t)num("--memory-mb", v);
+        else if (opt(argc, argv, &i, "--pair-min-df", &v))
+            pair_min_df = !strcmp(v, "off") ? KZ_NO_PAIRS : pair_df(v);
         else if (!strcmp(argv[i], "--optimize"))
             optimize = 1;
         else
@@ -100,7 +110,7 @@ int kzb_cmd_build(int argc, char **argv)
     }
     if (corpus == NULL || index == NULL) usage();
     kzb_build_summary s;
-    kzb_build_run(corpus, index, optimize, memory_mb, &s);
+    kzb_build_run(corpus, index, optimize, memory_mb, pair_min_df, &s);
     printf("kzbench build (kzsearch %s) corpus=%s index=%s\n", kz_version(), corpus, index);
     kzb_build_print(&s, stdout);
     printf("machine: %s\n", kzb_env_line());
@@ -229,7 +239,7 @@ int kzb_cmd_suite(int argc, char **argv)
     printf("\n== build (kzbench build --corpus %s --index %s)\n", corpus, index);
     fflush(stdout);
     kzb_build_summary b;
-    kzb_build_run(corpus, index, 0, 0, &b);
+    kzb_build_run(corpus, index, 0, 0, 0, &b);
     kzb_build_print(&b, stdout);
 
     /* Both default operators, with whole hits (kz_search) and with ids only (the peers' work). */
