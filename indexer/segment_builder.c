@@ -1,5 +1,9 @@
 /* segment_builder.c - analysed documents to segment sections (see segment_builder.h).
  *
+ * Finishing a segment compresses the stored passages on a helper thread while this thread
+ * writes the terms: the term walk (and the word pairs) runs on one core, and without the
+ * helper the other core would sit idle until the store's own two-thread compression.
+ *
  * Invariant: lengths.len / 4 == passages ended; the document table holds every ended document;
  * doc_first is the first passage of the document being built. */
 #include "segment_builder.h"
@@ -10,6 +14,8 @@
 #include "store.h"
 #include "term_writer.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,9 +123,29 @@ int kz_lengths_encode(kz_buf *out, const uint32_t *lengths, uint32_t n, uint32_t
     return KZ_OK;
 }
 
+/* The store's compression, run on a helper thread by kz_segment_builder_finish. */
+typedef struct store_job {
+    kz_store_writer *store;
+    kz_buf *out;
+    int rc;
+    char msg[512]; /* the helper's error message (kz_errmsg is per thread) */
+} store_job;
+
+static void *finish_store(void *arg)
+{
+    store_job *j = arg;
+    j->rc = kz_store_writer_finish(j->store, j->out);
+    if (j->rc < 0) snprintf(j->msg, sizeof j->msg, "%s", kz_errmsg());
+    return NULL;
+}
+
 int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
 {
     int rc = KZ_OK;
+    store_job job = {b->store, &parts->sec[KZ_SEC_STORE], KZ_OK, ""};
+    pthread_t helper;
+    int started = pthread_create(&helper, NULL, finish_store, &job) == 0;
+    if (!started) finish_store(&job);
     uint32_t npassages = kz_inverter_passages(b->inv);
     uint32_t ndocs = b->docs.ndocs;
     const uint32_t *lengths = (const uint32_t *)b->lengths.data;
@@ -131,7 +157,12 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
     KZ_CHECK(kz_term_writer_finish(tw, &nterms, &pair_threshold));
     KZ_CHECK(kz_lengths_encode(&parts->sec[KZ_SEC_LENGTHS], lengths, npassages, &width));
     KZ_CHECK(kz_doc_table_finish(&b->docs, parts));
-    KZ_CHECK(kz_store_writer_finish(b->store, &parts->sec[KZ_SEC_STORE]));
+    if (started) pthread_join(helper, NULL);
+    started = 0;
+    if (job.rc < 0) {
+        rc = kz_fail(job.rc, "%s", job.msg);
+        goto done;
+    }
     KZ_CHECK(kz_segment_meta(&parts->sec[KZ_SEC_META], npassages, ndocs, b->total_len, nterms,
                              width, pair_threshold));
     /* Start the next segment afresh. */
@@ -145,6 +176,7 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
     b->doc_first = 0;
     b->total_len = 0;
 done:
+    if (started) pthread_join(helper, NULL); /* an error above: the helper still owns the store */
     kz_term_writer_free(tw);
     return rc;
 }

@@ -1,19 +1,25 @@
 /* term_writer.c - word and pair terms of a new segment (see term_writer.h).
  *
- * Pairs are derived from the common words' occurrences in three linear passes:
- *   1. regroup the occurrences by passage (a counting sort on the passage id) and sort each
- *      passage's few of them by position;
- *   2. walk each passage in position order and emit (pair, passage, position) for each common
- *      word at q and common word at q + 1; pairs get dense ids in order of first appearance from
- *      a hash table keyed by (word a, word b);
- *   3. order the pairs by (a, b), which is their terms' order since word ids follow the words'
- *      order, and regroup the emissions by pair with a stable counting sort: each pair's
- *      postings stay in (passage, position) order, as the encoder takes them.
+ * Pairs are derived from the common words' occurrences, without sorting them:
+ *   1. as each common word is added, its id is written into a slot per (passage, position): the
+ *      segment's passages laid end to end, one slot per position (a passage's length is its
+ *      largest position + 1). A second common word at an occupied position (alternatives, as
+ *      jieba's search mode gives) goes to an overflow list instead;
+ *   2. a scan over the slots, passage by passage, meets each pair occurrence (two occupied
+ *      neighbours q and q + 1) in (passage, position) order; a passage with overflow entries
+ *      takes a slower path that pairs every word at q with every word at q + 1. A first scan
+ *      counts each pair's occurrences in a hash table keyed by (word a, word b), which gives
+ *      pairs dense ids in order of first appearance;
+ *   3. the pairs are ordered by (a, b), which is their terms' order since word ids follow the
+ *      words' order, each gets its range in one array from the counts, and a second scan
+ *      places every occurrence in its pair's range (a counting sort, without storing the
+ *      occurrences in between): each pair's postings come out in (passage, position) order,
+ *      as the encoder takes them.
  *
- * Invariants: word ids follow the words' memcmp order; occ holds the common words' (passage,
- * position) occurrences word after word, and word_occ[w] is the first of word w's; per_doc[d]
- * counts passage d's occurrences. A term's positions within a passage are strictly increasing
- * (the inverter counts a word seen twice at one position once), so a pair's are too. */
+ * Invariants: word ids follow the words' memcmp order; slot[start[d] + q] is 1 + the id of a
+ * common word at position q of passage d, or 0; every other occurrence of a common word is in
+ * overflow. A term's positions within a passage are strictly increasing (the inverter counts a
+ * word seen twice at one position once), so a pair's are too. */
 #include "term_writer.h"
 
 #include "error.h"
@@ -30,13 +36,18 @@ struct kz_term_writer {
     uint32_t npassages, threshold;
     kz_termdict_writer *dict;
     uint64_t nterms;
-    uint32_t nwords;   /* common words */
-    kz_buf words;      /* their bytes, concatenated */
-    kz_buf word_off;   /* u32 per common word, and one more: where its bytes start */
-    kz_buf word_occ;   /* u32 per common word, and one more: its first occurrence in occ */
-    kz_buf occ;        /* u32 pairs (passage, position) */
-    uint32_t *per_doc; /* npassages counters; allocated with the first common word */
+    uint32_t nwords; /* common words */
+    kz_buf words;    /* their bytes, concatenated */
+    kz_buf word_off; /* u32 per common word, and one more: where its bytes start */
+    uint64_t *start; /* npassages + 1: passage d's first slot; with the first common word */
+    uint32_t *slot;  /* start[npassages] slots */
+    kz_buf overflow; /* placed: common words' occurrences that found their slot taken */
 };
+
+/* An occurrence of common word `word` at position pos of passage doc. */
+typedef struct placed {
+    uint32_t doc, pos, word;
+} placed;
 
 int kz_term_writer_new(kz_term_writer **out, kz_segment_parts *parts, const uint32_t *lengths,
                        uint32_t npassages, uint32_t pair_min_df)
@@ -63,9 +74,9 @@ void kz_term_writer_free(kz_term_writer *w)
     kz_termdict_writer_free(w->dict);
     kz_buf_free(&w->words);
     kz_buf_free(&w->word_off);
-    kz_buf_free(&w->word_occ);
-    kz_buf_free(&w->occ);
-    free(w->per_doc);
+    free(w->start);
+    free(w->slot);
+    kz_buf_free(&w->overflow);
     free(w);
 }
 
@@ -74,40 +85,49 @@ static const uint32_t *u32s(const kz_buf *b)
     return (const uint32_t *)(const void *)b->data;
 }
 
-/* Keeps a common word's occurrences for the pairs. */
-static int keep_word(kz_term_writer *w, const char *term, size_t len, const uint32_t *docs,
-                     const uint32_t *tfs, const uint32_t *positions, size_t n, uint64_t cf)
+/* Lays out one slot per position of every passage, on the first common word. */
+static int make_slots(kz_term_writer *w)
 {
-    if (w->per_doc == NULL) {
-        w->per_doc = calloc((size_t)w->npassages + 1, sizeof *w->per_doc);
-        if (w->per_doc == NULL) return KZ_ENOMEM_FAIL();
-        KZ_TRY(kz_buf_append_u32le(&w->word_off, 0));
-        KZ_TRY(kz_buf_append_u32le(&w->word_occ, 0));
+    w->start = malloc(((size_t)w->npassages + 1) * sizeof *w->start);
+    if (w->start == NULL) return KZ_ENOMEM_FAIL();
+    uint64_t at = 0;
+    for (uint32_t d = 0; d < w->npassages; d++) {
+        w->start[d] = at;
+        at += w->lengths[d];
     }
-    uint64_t total = w->occ.len / 8 + cf;
-    if (total > UINT32_MAX || w->words.len + len > UINT32_MAX)
-        return kz_fail(KZ_ENOMEM, "too many occurrences of common words in one segment");
-    for (size_t i = 0; i < n; i++)
-        if (docs[i] >= w->npassages)
-            return kz_fail(KZ_EINVAL, "posting of passage %u in a segment of %u", docs[i],
-                           w->npassages);
-    KZ_TRY(kz_buf_reserve(&w->occ, cf * 8));
-    KZ_TRY(kz_buf_reserve(&w->words, len));
-    KZ_TRY(kz_buf_reserve(&w->word_off, 4));
-    KZ_TRY(kz_buf_reserve(&w->word_occ, 4));
-    uint32_t *o = (uint32_t *)(void *)(w->occ.data + w->occ.len);
+    w->start[w->npassages] = at;
+    if (at > SIZE_MAX / sizeof *w->slot)
+        return kz_fail(KZ_ENOMEM, "too many positions in one segment for word pairs");
+    w->slot = calloc(at ? (size_t)at : 1, sizeof *w->slot);
+    if (w->slot == NULL) return KZ_ENOMEM_FAIL();
+    return kz_buf_append_u32le(&w->word_off, 0);
+}
+
+/* Places a common word's occurrences for the pairs. */
+static int keep_word(kz_term_writer *w, const char *term, size_t len, const uint32_t *docs,
+                     const uint32_t *tfs, const uint32_t *positions, size_t n)
+{
+    if (w->slot == NULL) KZ_TRY(make_slots(w));
+    if (w->nwords == UINT32_MAX - 1 || w->words.len + len > UINT32_MAX)
+        return kz_fail(KZ_ENOMEM, "too many common words in one segment");
+    uint32_t id = w->nwords;
     const uint32_t *p = positions;
     for (size_t i = 0; i < n; i++) {
-        w->per_doc[docs[i]] += tfs[i];
-        for (uint32_t j = 0; j < tfs[i]; j++) {
-            *o++ = docs[i];
-            *o++ = *p++;
+        uint32_t d = docs[i];
+        if (d >= w->npassages)
+            return kz_fail(KZ_EINVAL, "posting of passage %u in a segment of %u", d, w->npassages);
+        uint32_t *s = w->slot + w->start[d];
+        for (uint32_t j = 0; j < tfs[i]; j++, p++) {
+            if (*p < w->lengths[d] && s[*p] == 0) {
+                s[*p] = id + 1;
+                continue;
+            }
+            placed o = {d, *p, id};
+            KZ_TRY(kz_buf_append(&w->overflow, &o, sizeof o));
         }
     }
-    w->occ.len += cf * 8;
     KZ_TRY(kz_buf_append(&w->words, term, len));
     KZ_TRY(kz_buf_append_u32le(&w->word_off, (uint32_t)w->words.len));
-    KZ_TRY(kz_buf_append_u32le(&w->word_occ, (uint32_t)(w->occ.len / 8)));
     w->nwords++;
     return KZ_OK;
 }
@@ -132,24 +152,20 @@ int kz_term_writer_add(kz_term_writer *w, const char *term, size_t len, const ui
     w->nterms++;
     if (w->threshold == 0 || n < w->threshold || positions == NULL || !kz_pair_word(term, len))
         return KZ_OK;
-    return keep_word(w, term, len, docs, tfs, positions, n, info.cf);
+    return keep_word(w, term, len, docs, tfs, positions, n);
 }
 
 /* ---- pairs ---- */
-
-/* One occurrence of a pair: its dense id, passage and position. */
-typedef struct emission {
-    uint32_t pair, doc, pos;
-} emission;
 
 /* (word a, word b) -> dense pair id, open addressing; keys are a * nwords + b + 1 (0: empty). */
 typedef struct pair_table {
     uint64_t *keys;
     uint32_t *ids;
     size_t cap, n;
-    uint64_t *key_of; /* per dense id: its key - 1 */
+    uint64_t *key_of; /* per dense id: its key, a * nwords + b */
     uint32_t *count;  /* per dense id: its occurrences */
     size_t ids_cap;
+    uint64_t total; /* occurrences counted */
 } pair_table;
 
 static void pair_table_free(pair_table *t)
@@ -200,6 +216,7 @@ static int pair_table_hit(pair_table *t, uint64_t key, uint32_t *id)
         if (t->keys[s] == key + 1) {
             *id = t->ids[s];
             t->count[*id]++;
+            t->total++;
             return KZ_OK;
         }
         if (t->keys[s] == 0) break;
@@ -220,8 +237,24 @@ static int pair_table_hit(pair_table *t, uint64_t key, uint32_t *id)
     t->ids[s] = *id;
     t->key_of[*id] = key;
     t->count[*id] = 1;
+    t->total++;
     return KZ_OK;
 }
+
+/* The dense id of a pair key the table holds. */
+static uint32_t pair_table_id(const pair_table *t, uint64_t key)
+{
+    size_t s = slot_of(key + 1, t->cap);
+    while (t->keys[s] != key + 1) s = (s + 1) & (t->cap - 1);
+    return t->ids[s];
+}
+
+/* What a scan of the pair occurrences does with them: count them in the table (docs NULL), or
+ * place each at fill[its id]++ in docs and pos. */
+typedef struct pair_sink {
+    pair_table *t;
+    uint32_t *fill, *docs, *pos;
+} pair_sink;
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -229,74 +262,82 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Sorts a passage's occurrences, (position << 32 | word), ascending: insertion for the usual
- * few, qsort for a long passage. */
-static void sort_passage(uint64_t *e, size_t m)
+static int cmp_placed(const void *a, const void *b)
 {
-    if (m > 32) {
-        qsort(e, m, sizeof *e, cmp_u64);
-        return;
-    }
-    for (size_t i = 1; i < m; i++) {
-        uint64_t x = e[i];
-        size_t k = i;
-        for (; k > 0 && e[k - 1] > x; k--) e[k] = e[k - 1];
-        e[k] = x;
-    }
+    const placed *x = a, *y = b;
+    if (x->doc != y->doc) return x->doc < y->doc ? -1 : 1;
+    if (x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
+    return (x->word > y->word) - (x->word < y->word);
 }
 
-/* Pass 1: the occurrences by passage, each passage's in position order. first[d] is passage
- * d's first entry in *out (npassages + 1 of them). Frees the word-major occurrences. */
-static int by_passage(kz_term_writer *w, uint64_t **out, uint32_t **first_out)
+/* The pair (a, b) occurs at position q of passage d: counted or placed (pair_sink), unless its
+ * term would be too long. */
+static int emit(const kz_term_writer *w, uint32_t a, uint32_t b, uint32_t d, uint32_t q,
+                pair_sink *sink)
 {
-    size_t nocc = w->occ.len / 8;
-    uint64_t *fwd = malloc((nocc ? nocc : 1) * sizeof *fwd);
-    uint32_t *first = malloc(((size_t)w->npassages + 1) * sizeof *first);
-    if (fwd == NULL || first == NULL) {
-        free(fwd);
-        free(first);
-        return KZ_ENOMEM_FAIL();
+    const uint32_t *off = u32s(&w->word_off);
+    if ((size_t)(off[a + 1] - off[a]) + (off[b + 1] - off[b]) + 2 > KZ_TERM_MAX)
+        return KZ_OK; /* kz_pair_indexed says no */
+    uint64_t key = (uint64_t)a * w->nwords + b;
+    if (sink->docs == NULL) {
+        uint32_t id;
+        return pair_table_hit(sink->t, key, &id);
     }
-    uint32_t *fill = w->per_doc, at = 0;
-    for (uint32_t d = 0; d < w->npassages; d++) {
-        first[d] = at;
-        at += fill[d];
-        fill[d] = first[d];
-    }
-    first[w->npassages] = at;
-    const uint32_t *occ = u32s(&w->occ), *word_occ = u32s(&w->word_occ);
-    for (uint32_t word = 0; word < w->nwords; word++)
-        for (uint32_t k = word_occ[word]; k < word_occ[word + 1]; k++)
-            fwd[fill[occ[2 * k]]++] = (uint64_t)occ[2 * k + 1] << 32 | word;
-    kz_buf_free(&w->occ);
-    for (uint32_t d = 0; d < w->npassages; d++)
-        sort_passage(fwd + first[d], first[d + 1] - first[d]);
-    *out = fwd;
-    *first_out = first;
+    uint32_t at = sink->fill[pair_table_id(sink->t, key)]++;
+    sink->docs[at] = d;
+    sink->pos[at] = q;
     return KZ_OK;
 }
 
-/* Pass 2: every (common word at q, common word at q + 1) of every passage. */
-static int emit_pairs(const kz_term_writer *w, const uint64_t *fwd, const uint32_t *first,
-                      pair_table *t, kz_buf *emitted)
+/* A passage with overflow entries (o[0..m)): all its common words' occurrences, (position <<
+ * 32 | word) sorted, and each at q paired with each at q + 1. */
+static int emit_crowded(const kz_term_writer *w, uint32_t d, const placed *o, size_t m,
+                        pair_sink *sink)
 {
-    const uint32_t *off = u32s(&w->word_off);
+    kz_buf all = KZ_BUF_INIT;
+    int rc = KZ_OK;
+    const uint32_t *s = w->slot + w->start[d];
+    for (uint32_t q = 0; q < w->lengths[d]; q++) {
+        if (s[q] == 0) continue;
+        uint64_t e = (uint64_t)q << 32 | (s[q] - 1);
+        KZ_CHECK(kz_buf_append(&all, &e, sizeof e));
+    }
+    for (size_t i = 0; i < m; i++) {
+        uint64_t e = (uint64_t)o[i].pos << 32 | o[i].word;
+        KZ_CHECK(kz_buf_append(&all, &e, sizeof e));
+    }
+    uint64_t *e = (uint64_t *)(void *)all.data;
+    size_t n = all.len / sizeof *e, next = 0;
+    qsort(e, n, sizeof *e, cmp_u64);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t q = (uint32_t)(e[i] >> 32);
+        if (q == UINT32_MAX) break;
+        while (next < n && (uint32_t)(e[next] >> 32) <= q) next++;
+        for (size_t k = next; k < n && (uint32_t)(e[k] >> 32) == q + 1; k++)
+            KZ_CHECK(emit(w, (uint32_t)e[i], (uint32_t)e[k], d, q, sink));
+    }
+done:
+    kz_buf_free(&all);
+    return rc;
+}
+
+/* Pass 2: every (common word at q, common word at q + 1) of every passage, in (passage, q)
+ * order. The overflow list is sorted. */
+static int scan_pairs(const kz_term_writer *w, pair_sink *sink)
+{
+    const placed *o = (const placed *)(const void *)w->overflow.data;
+    size_t no = w->overflow.len / sizeof *o, at = 0;
     for (uint32_t d = 0; d < w->npassages; d++) {
-        const uint64_t *e = fwd + first[d];
-        size_t m = first[d + 1] - first[d], next = 0;
-        for (size_t i = 0; i < m; i++) {
-            uint32_t q = (uint32_t)(e[i] >> 32), a = (uint32_t)e[i];
-            if (q == UINT32_MAX) break;
-            while (next < m && (uint32_t)(e[next] >> 32) <= q) next++;
-            for (size_t k = next; k < m && (uint32_t)(e[k] >> 32) == q + 1; k++) {
-                uint32_t b = (uint32_t)e[k];
-                if ((size_t)(off[a + 1] - off[a]) + (off[b + 1] - off[b]) + 2 > KZ_TERM_MAX)
-                    continue; /* kz_pair_indexed says no: the term would be too long */
-                emission em = {0, d, q};
-                KZ_TRY(pair_table_hit(t, (uint64_t)a * w->nwords + b, &em.pair));
-                KZ_TRY(kz_buf_append(emitted, &em, sizeof em));
-            }
+        if (at < no && o[at].doc == d) {
+            size_t end = at;
+            while (end < no && o[end].doc == d) end++;
+            KZ_TRY(emit_crowded(w, d, o + at, end - at, sink));
+            at = end;
+            continue;
         }
+        const uint32_t *s = w->slot + w->start[d];
+        for (uint32_t q = 0; q + 1 < w->lengths[d]; q++)
+            if (s[q] && s[q + 1]) KZ_TRY(emit(w, s[q] - 1, s[q + 1] - 1, d, q, sink));
     }
     return KZ_OK;
 }
@@ -347,34 +388,43 @@ static int write_pair(kz_term_writer *w, uint64_t key, const uint32_t *docs, con
     return KZ_OK;
 }
 
-/* Pass 3 and the writing: the pairs in the order of their terms, each with its postings. */
-static int write_pairs(kz_term_writer *w, const pair_table *t, const emission *em, size_t nem)
+/* Passes 2 and 3, and the writing: the pairs in the order of their terms, each with its
+ * postings. */
+static int add_pairs(kz_term_writer *w)
 {
-    if (nem > UINT32_MAX) return kz_fail(KZ_ENOMEM, "too many word pairs in one segment");
-    int rc = KZ_OK;
-    size_t np = t->n ? t->n : 1, ne = nem ? nem : 1, most = 1;
-    ranked *order = malloc(np * sizeof *order);
-    uint32_t *fill = malloc(np * sizeof *fill);
-    uint32_t *docs = malloc(ne * sizeof *docs), *pos = malloc(ne * sizeof *pos);
+    pair_table t = {0};
+    pair_sink sink = {&t, NULL, NULL, NULL};
+    ranked *order = NULL;
     uint32_t *udocs = NULL, *tfs = NULL;
-    if (order == NULL || fill == NULL || docs == NULL || pos == NULL) {
+    if (w->overflow.len > 0) /* (data is NULL when empty, which qsort may not take) */
+        qsort(w->overflow.data, w->overflow.len / sizeof(placed), sizeof(placed), cmp_placed);
+    int rc = scan_pairs(w, &sink);
+    KZ_CHECK(rc);
+    if (t.total > UINT32_MAX) {
+        rc = kz_fail(KZ_ENOMEM, "too many word pairs in one segment");
+        goto done;
+    }
+    size_t np = t.n ? t.n : 1, ne = t.total ? (size_t)t.total : 1;
+    uint32_t most = 1, at = 0;
+    order = malloc(np * sizeof *order);
+    sink.fill = malloc(np * sizeof *sink.fill);
+    sink.docs = malloc(ne * sizeof *sink.docs);
+    sink.pos = malloc(ne * sizeof *sink.pos);
+    if (order == NULL || sink.fill == NULL || sink.docs == NULL || sink.pos == NULL) {
         rc = KZ_ENOMEM_FAIL();
         goto done;
     }
-    for (size_t i = 0; i < t->n; i++) order[i] = (ranked){t->key_of[i], (uint32_t)i};
-    qsort(order, t->n, sizeof *order, cmp_ranked);
-    uint32_t at = 0;
-    for (size_t r = 0; r < t->n; r++) {
-        uint32_t c = t->count[order[r].id];
-        fill[order[r].id] = at;
+    for (size_t i = 0; i < t.n; i++) order[i] = (ranked){t.key_of[i], (uint32_t)i};
+    qsort(order, t.n, sizeof *order, cmp_ranked);
+    for (size_t r = 0; r < t.n; r++) {
+        uint32_t c = t.count[order[r].id];
+        sink.fill[order[r].id] = at;
         at += c;
         if (c > most) most = c;
     }
-    for (size_t i = 0; i < nem; i++) { /* stable: each pair keeps (passage, position) order */
-        uint32_t s = fill[em[i].pair]++;
-        docs[s] = em[i].doc;
-        pos[s] = em[i].pos;
-    }
+    KZ_CHECK(scan_pairs(w, &sink));
+    free(w->slot); /* the largest buffer: gone before the lists are encoded */
+    w->slot = NULL;
     udocs = malloc(most * sizeof *udocs);
     tfs = malloc(most * sizeof *tfs);
     if (udocs == NULL || tfs == NULL) {
@@ -382,41 +432,19 @@ static int write_pairs(kz_term_writer *w, const pair_table *t, const emission *e
         goto done;
     }
     at = 0;
-    for (size_t r = 0; r < t->n; r++) {
-        uint32_t c = t->count[order[r].id];
-        KZ_CHECK(write_pair(w, order[r].key, docs + at, pos + at, c, udocs, tfs));
+    for (size_t r = 0; r < t.n; r++) {
+        uint32_t c = t.count[order[r].id];
+        KZ_CHECK(write_pair(w, order[r].key, sink.docs + at, sink.pos + at, c, udocs, tfs));
         at += c;
     }
 done:
+    pair_table_free(&t);
     free(order);
-    free(fill);
-    free(docs);
-    free(pos);
+    free(sink.fill);
+    free(sink.docs);
+    free(sink.pos);
     free(udocs);
     free(tfs);
-    return rc;
-}
-
-static int add_pairs(kz_term_writer *w)
-{
-    uint64_t *fwd = NULL;
-    uint32_t *first = NULL;
-    pair_table t = {0};
-    kz_buf emitted = KZ_BUF_INIT;
-    int rc = by_passage(w, &fwd, &first);
-    KZ_CHECK(rc);
-    KZ_CHECK(emit_pairs(w, fwd, first, &t, &emitted));
-    free(fwd);
-    free(first);
-    fwd = NULL;
-    first = NULL;
-    KZ_CHECK(write_pairs(w, &t, (const emission *)(const void *)emitted.data,
-                         emitted.len / sizeof(emission)));
-done:
-    free(fwd);
-    free(first);
-    pair_table_free(&t);
-    kz_buf_free(&emitted);
     return rc;
 }
 

@@ -6,8 +6,9 @@
  * from the positions of the common words, so a merge re-derives them with the merged segment's
  * own dfs and threshold instead of copying its inputs' pairs.
  *
- * Memory: the common words' occurrences are kept until finish (8 bytes each), and finish needs
- * about 20 bytes per pair occurrence on top; both are released before it returns. */
+ * Memory: from the first common word on, 4 bytes per position of the segment (a slot for the
+ * word there), and at finish about 20 bytes per pair occurrence; both are released before
+ * kz_term_writer_finish returns. */
 #ifndef KZ_TERM_WRITER_H
 #define KZ_TERM_WRITER_H
 
