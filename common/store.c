@@ -105,6 +105,36 @@ int kz_store_writer_new_with(kz_store_writer **out, const kz_store_params *p)
     return KZ_OK;
 }
 
+static void *finish_job(void *arg)
+{
+    kz_store_finish_job *j = arg;
+    j->rc = kz_store_writer_finish(j->w, j->out);
+    if (j->rc < 0) snprintf(j->msg, sizeof j->msg, "%s", kz_errmsg());
+    return NULL;
+}
+
+void kz_store_finish_start(kz_store_finish_job *job, kz_store_writer *w, kz_buf *out)
+{
+    job->w = w;
+    job->out = out;
+    job->rc = KZ_OK;
+    job->msg[0] = '\0';
+    job->started = pthread_create(&job->helper, NULL, finish_job, job) == 0;
+    if (!job->started) finish_job(job);
+}
+
+void kz_store_finish_discard(kz_store_finish_job *job)
+{
+    if (job->started) pthread_join(job->helper, NULL);
+    job->started = 0;
+}
+
+int kz_store_finish_wait(kz_store_finish_job *job)
+{
+    kz_store_finish_discard(job);
+    return job->rc < 0 ? kz_fail(job->rc, "%s", job->msg) : KZ_OK;
+}
+
 void kz_store_writer_free(kz_store_writer *w)
 {
     if (w == NULL) return;

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,23 @@ int kz_store_writer_add(kz_store_writer *w, const void *record, size_t len);
 /* Trains the dictionary, compresses every block and appends the finished store to out. The
  * writer can then only be freed. */
 int kz_store_writer_finish(kz_store_writer *w, kz_buf *out);
+
+/* kz_store_writer_finish on a helper thread, so that a segment's other sections are written
+ * meanwhile (or on this thread at start, when no thread can be made). Between start and wait the
+ * job owns w and out. Once started, a job must be waited for: wait returns the finish's status
+ * (with its message); discard, for a caller already failing, waits and keeps this thread's
+ * message. */
+typedef struct kz_store_finish_job {
+    kz_store_writer *w;
+    kz_buf *out;
+    int rc, started;
+    char msg[512]; /* the helper's error message (kz_errmsg is per thread) */
+    pthread_t helper;
+} kz_store_finish_job;
+
+void kz_store_finish_start(kz_store_finish_job *job, kz_store_writer *w, kz_buf *out);
+int kz_store_finish_wait(kz_store_finish_job *job);
+void kz_store_finish_discard(kz_store_finish_job *job);
 void kz_store_writer_free(kz_store_writer *w);
 /* Bytes the writer holds: the records added so far (staged at zstd level 1), until it finishes. */
 size_t kz_store_writer_memory(const kz_store_writer *w);

@@ -14,8 +14,6 @@
 #include "store.h"
 #include "term_writer.h"
 
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,29 +121,11 @@ int kz_lengths_encode(kz_buf *out, const uint32_t *lengths, uint32_t n, uint32_t
     return KZ_OK;
 }
 
-/* The store's compression, run on a helper thread by kz_segment_builder_finish. */
-typedef struct store_job {
-    kz_store_writer *store;
-    kz_buf *out;
-    int rc;
-    char msg[512]; /* the helper's error message (kz_errmsg is per thread) */
-} store_job;
-
-static void *finish_store(void *arg)
-{
-    store_job *j = arg;
-    j->rc = kz_store_writer_finish(j->store, j->out);
-    if (j->rc < 0) snprintf(j->msg, sizeof j->msg, "%s", kz_errmsg());
-    return NULL;
-}
-
 int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
 {
-    int rc = KZ_OK;
-    store_job job = {b->store, &parts->sec[KZ_SEC_STORE], KZ_OK, ""};
-    pthread_t helper;
-    int started = pthread_create(&helper, NULL, finish_store, &job) == 0;
-    if (!started) finish_store(&job);
+    int rc = KZ_OK, waiting = 1;
+    kz_store_finish_job store;
+    kz_store_finish_start(&store, b->store, &parts->sec[KZ_SEC_STORE]);
     uint32_t npassages = kz_inverter_passages(b->inv);
     uint32_t ndocs = b->docs.ndocs;
     const uint32_t *lengths = (const uint32_t *)b->lengths.data;
@@ -157,12 +137,8 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
     KZ_CHECK(kz_term_writer_finish(tw, &nterms, &pair_threshold));
     KZ_CHECK(kz_lengths_encode(&parts->sec[KZ_SEC_LENGTHS], lengths, npassages, &width));
     KZ_CHECK(kz_doc_table_finish(&b->docs, parts));
-    if (started) pthread_join(helper, NULL);
-    started = 0;
-    if (job.rc < 0) {
-        rc = kz_fail(job.rc, "%s", job.msg);
-        goto done;
-    }
+    waiting = 0;
+    KZ_CHECK(kz_store_finish_wait(&store));
     KZ_CHECK(kz_segment_meta(&parts->sec[KZ_SEC_META], npassages, ndocs, b->total_len, nterms,
                              width, pair_threshold));
     /* Start the next segment afresh. */
@@ -176,7 +152,7 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
     b->doc_first = 0;
     b->total_len = 0;
 done:
-    if (started) pthread_join(helper, NULL); /* an error above: the helper still owns the store */
+    if (waiting) kz_store_finish_discard(&store); /* an error above */
     kz_term_writer_free(tw);
     return rc;
 }
