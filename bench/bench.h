@@ -103,6 +103,8 @@ int kzb_build_run(const char *corpus, const char *index, int optimize, size_t me
                   uint32_t pair_min_df, kzb_build_summary *out);
 /* Prints the build table and, when json is not NULL, the build's JSON object text. */
 void kzb_build_print(const kzb_build_summary *s, FILE *out);
+/* Bytes per posting of the words' lists (the word pairs' lists are reported apart). */
+double kzb_build_bytes_per_posting(const kzb_build_summary *s);
 void kzb_build_json(const kzb_build_summary *s, FILE *json);
 
 /* ---- gen.c ---- */

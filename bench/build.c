@@ -140,8 +140,7 @@ int kzb_build_run(const char *corpus, const char *index, int optimize, size_t me
     return 0;
 }
 
-/* Bytes per posting of the words' lists (the pairs' lists are reported apart). */
-static double words_per_posting(const kzb_build_summary *s)
+double kzb_build_bytes_per_posting(const kzb_build_summary *s)
 {
     return (double)(s->component[KZ_SEC_POSTINGS] - s->pair_doc_bytes) /
            (double)(s->postings ? s->postings : 1);
@@ -171,7 +170,7 @@ void kzb_build_print(const kzb_build_summary *s, FILE *out)
                 100.0 * (double)b / (double)(s->index_bytes ? s->index_bytes : 1));
     }
     fprintf(out, "postings            %llu of words (%.3f bytes each in the postings section)\n",
-            (unsigned long long)s->postings, words_per_posting(s));
+            (unsigned long long)s->postings, kzb_build_bytes_per_posting(s));
     fprintf(out, "positions           %llu of words (%.3f bytes each in the positions section)\n",
             (unsigned long long)s->tokens,
             (double)(s->component[KZ_SEC_POSITIONS] - s->pair_pos_bytes) /
@@ -199,9 +198,10 @@ void kzb_build_json(const kzb_build_summary *s, FILE *j)
             s->wall_s, s->optimize_s, s->cpu_s, (double)s->passages / t,
             (double)s->raw_bytes / 1e6 / t, s->peak_rss_kb, (unsigned long long)s->index_bytes,
             (unsigned long long)s->index_bytes, (unsigned long long)s->postings,
-            (unsigned long long)s->tokens, words_per_posting(s), (unsigned long long)s->pairs,
-            (unsigned long long)s->pair_postings, (unsigned long long)s->pair_occurrences,
-            (unsigned long long)s->pair_doc_bytes, (unsigned long long)s->pair_pos_bytes);
+            (unsigned long long)s->tokens, kzb_build_bytes_per_posting(s),
+            (unsigned long long)s->pairs, (unsigned long long)s->pair_postings,
+            (unsigned long long)s->pair_occurrences, (unsigned long long)s->pair_doc_bytes,
+            (unsigned long long)s->pair_pos_bytes);
     for (int k = 0; k < KZ_SEC_COUNT; k++)
         fprintf(j, "%s\"%s\":%llu", k ? "," : "", COMPONENT[k],
                 (unsigned long long)s->component[k]);

@@ -283,8 +283,9 @@ int kzb_cmd_suite(int argc, char **argv)
     printf("%-34s %12.0f\n", "indexing passages/s", (double)b.passages / b.wall_s);
     printf("%-34s %12.2f\n", "indexing MB/s", mb / b.wall_s);
     printf("%-34s %12.3f\n", "index size / raw text", (double)b.index_bytes / (double)b.raw_bytes);
-    printf("%-34s %12.3f\n", "bytes per posting",
-           (double)b.component[3] / (double)(b.postings ? b.postings : 1));
+    printf("%-34s %12.3f\n", "bytes per posting (words)", kzb_build_bytes_per_posting(&b));
+    printf("%-34s %12.3f\n", "word pairs' postings per word's",
+           (double)b.pair_postings / (double)(b.postings ? b.postings : 1));
     printf("%-34s %12.2f\n", "indexing MB per CPU second", mb / b.cpu_s);
     printf("%-34s %12s %12s %18s %18s\n", "queries (k=10, 1 thread)", "QPS", "QPS per CPU s",
            "p50 / p99 ms", "CPU p50 / p99 ms");
