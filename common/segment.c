@@ -75,6 +75,10 @@ static int read_meta(kz_segment *seg)
 {
     if (seg->sections[KZ_SEC_META].length != KZ_META_BYTES) return corrupt(seg, "bad META size");
     const uint8_t *m = section(seg, KZ_SEC_META);
+    /* 32 bytes that every query trusts (counts, and the pair threshold, which no other field can
+     * vouch for): checked at open, not only by kz_segment_verify. */
+    if (XXH3_64bits(m, KZ_META_BYTES) != seg->sections[KZ_SEC_META].checksum)
+        return corrupt(seg, "META checksum mismatch");
     seg->npassages = kz_load_u32le(m + KZ_META_NPASSAGES);
     seg->ndocs = kz_load_u32le(m + KZ_META_NDOCS);
     seg->total_len = kz_load_u64le(m + KZ_META_TOTAL_LEN);

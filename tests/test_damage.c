@@ -222,6 +222,39 @@ Test(damage, flipped_bytes_in_every_section_are_reported_or_harmless)
     teardown(&c);
 }
 
+/* META's fields are trusted by every query, and the pair threshold by phrases (a wrong one would
+ * make a phrase miss its passages silently): opening refuses a changed META, not only check. */
+Test(damage, a_changed_meta_is_refused_at_open)
+{
+    damage_ctx c;
+    setup(&c);
+    char files[32][64];
+    size_t nfiles = list_files(c.dir, files, 32);
+    const char *file = NULL;
+    for (size_t f = 0; f < nfiles && file == NULL; f++)
+        if (strncmp(files[f], "seg-", 4) == 0) file = files[f];
+    cr_assert_not_null(file);
+    char *path = kzt_path(c.dir, file);
+    kz_segment *seg = NULL;
+    unsigned long long id = 0;
+    cr_assert_eq(sscanf(file, "seg-%llu.kzs", &id), 1);
+    cr_assert_eq(kz_segment_open(&seg, path, id), KZ_OK, "%s", kz_errmsg());
+    uint64_t field = seg->sections[KZ_SEC_META].offset + KZ_META_PAIR_DF;
+    uint32_t threshold = seg->pair_threshold;
+    kz_segment_close(seg);
+    int fd = open(path, O_RDWR);
+    cr_assert_geq(fd, 0);
+    uint8_t bad[4] = {1, 0, 0, 0}; /* threshold 1: every word "common" */
+    cr_assert_neq(threshold, 1u);
+    cr_assert_eq(pwrite(fd, bad, 4, (off_t)field), 4);
+    close(fd);
+    kz_index *ix = NULL;
+    cr_assert_eq(kz_index_open(&ix, c.dir), KZ_ECORRUPT);
+    cr_assert(strstr(kz_errmsg(), "META") && strstr(kz_errmsg(), file), "%s", kz_errmsg());
+    free(path);
+    teardown(&c);
+}
+
 Test(damage, flipped_bytes_in_manifest_deletions_and_dictionary_are_reported)
 {
     damage_ctx c;
