@@ -27,9 +27,10 @@
 /* The pair threshold of a new segment of npassages passages: a word is common when at least
  * one passage in KZ_PAIR_SHARE holds it, and never below min_df (kz_writer_options.pair_min_df;
  * 0: KZ_PAIR_MIN_DF, since a phrase whose rarest word is rarer than that is cheap already;
- * KZ_NO_PAIRS: 0, no pairs). On the benchmark collection (709k passages) this makes about 700
- * stems common: every word of the slowest dev phrases, and "of", "the", "and". */
-#define KZ_PAIR_SHARE  256u
+ * KZ_NO_PAIRS: 0, no pairs). On the benchmark collection (709k passages: df >= 1,846) this
+ * makes 992 stems common and indexes 298k pairs (bench/README.md: 1/256 left the dev phrases'
+ * p99 at the peers' median, 1/384 put it a third below for 8 MB more). */
+#define KZ_PAIR_SHARE  384u
 #define KZ_PAIR_MIN_DF 64u
 
 static inline uint32_t kz_pair_threshold(uint32_t npassages, uint32_t min_df)
