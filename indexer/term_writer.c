@@ -132,11 +132,10 @@ static int keep_word(kz_term_writer *w, const char *term, size_t len, const uint
     return KZ_OK;
 }
 
-int kz_term_writer_add(kz_term_writer *w, const char *term, size_t len, const uint32_t *docs,
-                       const uint32_t *tfs, const uint32_t *positions, size_t n)
+/* Encodes a term's list into the sections and enters it in the dictionary. */
+static int write_list(kz_term_writer *w, const char *term, size_t len, const uint32_t *docs,
+                      const uint32_t *tfs, const uint32_t *positions, size_t n)
 {
-    if (len > 0 && (unsigned char)term[0] == KZ_PAIR_MARK)
-        return kz_fail(KZ_EINVAL, "a term starts with byte 0xFF, which marks word pairs");
     kz_segment_parts *parts = w->parts;
     kz_term_info info = {0};
     info.df = (uint32_t)n;
@@ -150,6 +149,15 @@ int kz_term_writer_add(kz_term_writer *w, const char *term, size_t len, const ui
     info.pos_len = pos_bytes;
     KZ_TRY(kz_termdict_writer_add(w->dict, term, len, &info));
     w->nterms++;
+    return KZ_OK;
+}
+
+int kz_term_writer_add(kz_term_writer *w, const char *term, size_t len, const uint32_t *docs,
+                       const uint32_t *tfs, const uint32_t *positions, size_t n)
+{
+    if (len > 0 && (unsigned char)term[0] == KZ_PAIR_MARK)
+        return kz_fail(KZ_EINVAL, "a term starts with byte 0xFF, which marks word pairs");
+    KZ_TRY(write_list(w, term, len, docs, tfs, positions, n));
     if (w->threshold == 0 || n < w->threshold || positions == NULL || !kz_pair_word(term, len))
         return KZ_OK;
     return keep_word(w, term, len, docs, tfs, positions, n);
@@ -372,20 +380,7 @@ static int write_pair(kz_term_writer *w, uint64_t key, const uint32_t *docs, con
     char term[KZ_TERM_MAX];
     size_t len = kz_pair_term(term, words + off[a], off[a + 1] - off[a], words + off[b],
                               off[b + 1] - off[b]);
-    kz_segment_parts *parts = w->parts;
-    kz_term_info info = {0};
-    info.df = (uint32_t)n;
-    info.cf = m;
-    info.doc_off = parts->sec[KZ_SEC_POSTINGS].len;
-    info.pos_off = parts->sec[KZ_SEC_POSITIONS].len;
-    size_t doc_bytes, pos_bytes;
-    KZ_TRY(kz_postings_encode(&parts->sec[KZ_SEC_POSTINGS], &parts->sec[KZ_SEC_POSITIONS], udocs,
-                              tfs, pos, n, w->lengths, &doc_bytes, &pos_bytes));
-    info.doc_len = doc_bytes;
-    info.pos_len = pos_bytes;
-    KZ_TRY(kz_termdict_writer_add(w->dict, term, len, &info));
-    w->nterms++;
-    return KZ_OK;
+    return write_list(w, term, len, udocs, tfs, pos, n);
 }
 
 /* Passes 2 and 3, and the writing: the pairs in the order of their terms, each with its
