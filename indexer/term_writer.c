@@ -85,10 +85,12 @@ static const uint32_t *u32s(const kz_buf *b)
     return (const uint32_t *)(const void *)b->data;
 }
 
-/* Lays out one slot per position of every passage, on the first common word. */
+/* Lays out one slot per position of every passage, on the first common word (a failed
+ * attempt leaves nothing half made that a second one would trip on). */
 static int make_slots(kz_term_writer *w)
 {
-    w->start = malloc(((size_t)w->npassages + 1) * sizeof *w->start);
+    if (w->word_off.len == 0) KZ_TRY(kz_buf_append_u32le(&w->word_off, 0));
+    if (w->start == NULL) w->start = malloc(((size_t)w->npassages + 1) * sizeof *w->start);
     if (w->start == NULL) return KZ_ENOMEM_FAIL();
     uint64_t at = 0;
     for (uint32_t d = 0; d < w->npassages; d++) {
@@ -99,8 +101,7 @@ static int make_slots(kz_term_writer *w)
     if (at > SIZE_MAX / sizeof *w->slot)
         return kz_fail(KZ_ENOMEM, "too many positions in one segment for word pairs");
     w->slot = calloc(at ? (size_t)at : 1, sizeof *w->slot);
-    if (w->slot == NULL) return KZ_ENOMEM_FAIL();
-    return kz_buf_append_u32le(&w->word_off, 0);
+    return w->slot ? KZ_OK : KZ_ENOMEM_FAIL();
 }
 
 /* Places a common word's occurrences for the pairs. */
