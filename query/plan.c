@@ -102,6 +102,16 @@ static int collect(void *ctx, const kz_token *t)
     return kz_buf_append(&l->items, &it, sizeof it);
 }
 
+/* Whether segment seg (ordinal s) indexes the pair of kids i and i + 1 of phrase n: they are
+ * adjacent, and both common there (common/pairs.h). */
+static int pair_indexed(const kz_pnode *n, size_t i, const kz_segment *seg, uint32_t s)
+{
+    const kz_pnode *x = n->kids[i], *y = n->kids[i + 1];
+    return n->offsets[i + 1] == n->offsets[i] + 1 &&
+           kz_pair_indexed(seg->pair_threshold, x->term, x->len, x->infos[s].df, y->term, y->len,
+                           y->infos[s].df);
+}
+
 /* Looks up the pair term of each two adjacent words of a phrase in every segment that indexes
  * that pair (common/pairs.h), so that its cursors there intersect pairs instead of words. A pair
  * absent from such a segment never occurs there: its entry stays df 0, and the phrase cursor
@@ -112,11 +122,8 @@ static int lookup_pairs(const kz_index *ix, kz_pnode *phrase)
     for (uint32_t s = 0; s < ix->nsegs; s++) {
         const kz_segment *seg = ix->segs[s].seg;
         for (size_t i = 0; i + 1 < n; i++) {
+            if (!pair_indexed(phrase, i, seg, s)) continue;
             const kz_pnode *x = phrase->kids[i], *y = phrase->kids[i + 1];
-            if (phrase->offsets[i + 1] != phrase->offsets[i] + 1 ||
-                !kz_pair_indexed(seg->pair_threshold, x->term, x->len, x->infos[s].df, y->term,
-                                 y->len, y->infos[s].df))
-                continue;
             if (phrase->pair_infos == NULL) {
                 phrase->pair_infos = calloc((size_t)ix->nsegs * (n - 1), sizeof(kz_term_info));
                 if (phrase->pair_infos == NULL) return KZ_ENOMEM_FAIL();
@@ -564,11 +571,7 @@ static int info_cursor(kz_cursor **out, const kz_term_info *info, const char *la
  * pair, else NULL (see lookup_pairs). */
 static const kz_term_info *pair_info(const kz_pnode *n, size_t i, const kz_index_segment *s)
 {
-    if (n->pair_infos == NULL || i + 1 >= n->nkids || n->offsets[i + 1] != n->offsets[i] + 1)
-        return NULL;
-    const kz_pnode *x = n->kids[i], *y = n->kids[i + 1];
-    if (!kz_pair_indexed(s->seg->pair_threshold, x->term, x->len, x->infos[s->ordinal].df, y->term,
-                         y->len, y->infos[s->ordinal].df))
+    if (n->pair_infos == NULL || i + 1 >= n->nkids || !pair_indexed(n, i, s->seg, s->ordinal))
         return NULL;
     return &n->pair_infos[(size_t)s->ordinal * (n->nkids - 1) + i];
 }
