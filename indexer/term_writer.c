@@ -9,16 +9,19 @@
  *      neighbours q and q + 1) in (passage, position) order; a passage with overflow entries
  *      takes a slower path that pairs every word at q with every word at q + 1. A first scan
  *      counts each pair's occurrences in a hash table keyed by (word a, word b), which gives
- *      pairs dense ids in order of first appearance;
+ *      pairs dense ids in order of first appearance, and rewrites the slots it has passed with
+ *      the ids of the pairs found there (crowded passages keep their words);
  *   3. the pairs are ordered by (a, b), which is their terms' order since word ids follow the
  *      words' order, each gets its range in one array from the counts, and a second scan
- *      places every occurrence in its pair's range (a counting sort, without storing the
- *      occurrences in between): each pair's postings come out in (passage, position) order,
- *      as the encoder takes them.
+ *      places every occurrence in its pair's range, reading its id from the slot (a counting
+ *      sort, without storing the occurrences in between, and without a second lookup of each
+ *      in a table larger than the caches): each pair's postings come out in (passage,
+ *      position) order, as the encoder takes them.
  *
- * Invariants: word ids follow the words' memcmp order; slot[start[d] + q] is 1 + the id of a
- * common word at position q of passage d, or 0; every other occurrence of a common word is in
- * overflow. A term's positions within a passage are strictly increasing (the inverter counts a
+ * Invariants: word ids follow the words' memcmp order; until the counting scan, slot[start[d] +
+ * q] is 1 + the id of a common word at position q of passage d, or 0, and every other
+ * occurrence of a common word is in overflow; after it, in a passage without overflow entries,
+ * 1 + the dense id of the pair at q, or 0. A term's positions within a passage are strictly increasing (the inverter counts a
  * word seen twice at one position once), so a pair's are too. */
 #include "term_writer.h"
 
@@ -166,23 +169,26 @@ int kz_term_writer_add(kz_term_writer *w, const char *term, size_t len, const ui
 
 /* ---- pairs ---- */
 
-/* (word a, word b) -> dense pair id, open addressing; keys are a * nwords + b + 1 (0: empty). */
+/* (word a, word b) -> dense pair id and its count, open addressing; keys are a * nwords + b + 1
+ * (0: empty). A hit touches one entry: key, id and count side by side, since the table is
+ * larger than the caches and each of the first scan's millions of lookups is a miss. */
+typedef struct pair_entry {
+    uint64_t key;
+    uint32_t id, count;
+} pair_entry;
+
 typedef struct pair_table {
-    uint64_t *keys;
-    uint32_t *ids;
+    pair_entry *e;
     size_t cap, n;
     uint64_t *key_of; /* per dense id: its key, a * nwords + b */
-    uint32_t *count;  /* per dense id: its occurrences */
     size_t ids_cap;
     uint64_t total; /* occurrences counted */
 } pair_table;
 
 static void pair_table_free(pair_table *t)
 {
-    free(t->keys);
-    free(t->ids);
+    free(t->e);
     free(t->key_of);
-    free(t->count);
 }
 
 static size_t slot_of(uint64_t key, size_t cap)
@@ -194,24 +200,16 @@ static size_t slot_of(uint64_t key, size_t cap)
 static int pair_table_grow(pair_table *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 1024;
-    uint64_t *keys = calloc(cap, sizeof *keys);
-    uint32_t *ids = malloc(cap * sizeof *ids);
-    if (keys == NULL || ids == NULL) {
-        free(keys);
-        free(ids);
-        return KZ_ENOMEM_FAIL();
-    }
+    pair_entry *e = calloc(cap, sizeof *e);
+    if (e == NULL) return KZ_ENOMEM_FAIL();
     for (size_t i = 0; i < t->cap; i++) {
-        if (t->keys[i] == 0) continue;
-        size_t s = slot_of(t->keys[i], cap);
-        while (keys[s]) s = (s + 1) & (cap - 1);
-        keys[s] = t->keys[i];
-        ids[s] = t->ids[i];
+        if (t->e[i].key == 0) continue;
+        size_t s = slot_of(t->e[i].key, cap);
+        while (e[s].key) s = (s + 1) & (cap - 1);
+        e[s] = t->e[i];
     }
-    free(t->keys);
-    free(t->ids);
-    t->keys = keys;
-    t->ids = ids;
+    free(t->e);
+    t->e = e;
     t->cap = cap;
     return KZ_OK;
 }
@@ -222,30 +220,25 @@ static int pair_table_hit(pair_table *t, uint64_t key, uint32_t *id)
     if ((t->n + 1) * 2 > t->cap) KZ_TRY(pair_table_grow(t));
     size_t s = slot_of(key + 1, t->cap);
     for (;; s = (s + 1) & (t->cap - 1)) {
-        if (t->keys[s] == key + 1) {
-            *id = t->ids[s];
-            t->count[*id]++;
+        if (t->e[s].key == key + 1) {
+            *id = t->e[s].id;
+            t->e[s].count++;
             t->total++;
             return KZ_OK;
         }
-        if (t->keys[s] == 0) break;
+        if (t->e[s].key == 0) break;
     }
-    if (t->n == UINT32_MAX) return kz_fail(KZ_ENOMEM, "too many word pairs in one segment");
+    if (t->n >= UINT32_MAX - 1) return kz_fail(KZ_ENOMEM, "too many word pairs in one segment");
     if (t->n == t->ids_cap) {
         size_t cap = t->ids_cap ? t->ids_cap * 2 : 1024;
         uint64_t *key_of = realloc(t->key_of, cap * sizeof *key_of);
         if (key_of == NULL) return KZ_ENOMEM_FAIL();
         t->key_of = key_of;
-        uint32_t *count = realloc(t->count, cap * sizeof *count);
-        if (count == NULL) return KZ_ENOMEM_FAIL();
-        t->count = count;
         t->ids_cap = cap;
     }
     *id = (uint32_t)t->n++;
-    t->keys[s] = key + 1;
-    t->ids[s] = *id;
+    t->e[s] = (pair_entry){key + 1, *id, 1};
     t->key_of[*id] = key;
-    t->count[*id] = 1;
     t->total++;
     return KZ_OK;
 }
@@ -254,8 +247,15 @@ static int pair_table_hit(pair_table *t, uint64_t key, uint32_t *id)
 static uint32_t pair_table_id(const pair_table *t, uint64_t key)
 {
     size_t s = slot_of(key + 1, t->cap);
-    while (t->keys[s] != key + 1) s = (s + 1) & (t->cap - 1);
-    return t->ids[s];
+    while (t->e[s].key != key + 1) s = (s + 1) & (t->cap - 1);
+    return t->e[s].id;
+}
+
+/* Each dense id's count, into count[t->n]. */
+static void pair_table_counts(const pair_table *t, uint32_t *count)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->e[i].key) count[t->e[i].id] = t->e[i].count;
 }
 
 /* What a scan of the pair occurrences does with them: count them in the table (docs NULL), or
@@ -280,17 +280,20 @@ static int cmp_placed(const void *a, const void *b)
 }
 
 /* The pair (a, b) occurs at position q of passage d: counted or placed (pair_sink), unless its
- * term would be too long. */
+ * term would be too long. When counting, *id receives 1 + the pair's dense id, or 0 when the pair
+ * is not indexed. */
 static int emit(const kz_term_writer *w, uint32_t a, uint32_t b, uint32_t d, uint32_t q,
-                pair_sink *sink)
+                pair_sink *sink, uint32_t *id)
 {
     const uint32_t *off = u32s(&w->word_off);
+    *id = 0;
     if ((size_t)(off[a + 1] - off[a]) + (off[b + 1] - off[b]) + 2 > KZ_TERM_MAX)
         return KZ_OK; /* kz_pair_indexed says no */
     uint64_t key = (uint64_t)a * w->nwords + b;
     if (sink->docs == NULL) {
-        uint32_t id;
-        return pair_table_hit(sink->t, key, &id);
+        KZ_TRY(pair_table_hit(sink->t, key, id));
+        ++*id;
+        return KZ_OK;
     }
     uint32_t at = sink->fill[pair_table_id(sink->t, key)]++;
     sink->docs[at] = d;
@@ -322,8 +325,10 @@ static int emit_crowded(const kz_term_writer *w, uint32_t d, const placed *o, si
         uint32_t q = (uint32_t)(e[i] >> 32);
         if (q == UINT32_MAX) break;
         while (next < n && (uint32_t)(e[next] >> 32) <= q) next++;
-        for (size_t k = next; k < n && (uint32_t)(e[k] >> 32) == q + 1; k++)
-            KZ_CHECK(emit(w, (uint32_t)e[i], (uint32_t)e[k], d, q, sink));
+        for (size_t k = next; k < n && (uint32_t)(e[k] >> 32) == q + 1; k++) {
+            uint32_t id;
+            KZ_CHECK(emit(w, (uint32_t)e[i], (uint32_t)e[k], d, q, sink, &id));
+        }
     }
 done:
     kz_buf_free(&all);
@@ -331,11 +336,15 @@ done:
 }
 
 /* Pass 2: every (common word at q, common word at q + 1) of every passage, in (passage, q)
- * order. The overflow list is sorted. */
-static int scan_pairs(const kz_term_writer *w, pair_sink *sink)
+ * order. The overflow list is sorted. Counting, a passage without overflow entries has its
+ * slots rewritten as it goes: slot q becomes 1 + the id of the pair at q, or 0 (its word is
+ * needed no more, the pair at q - 1 having been taken), so that placing reads each occurrence's
+ * id there instead of looking its key up again. A crowded passage keeps its words. */
+static int scan_pairs(kz_term_writer *w, pair_sink *sink)
 {
     const placed *o = (const placed *)(const void *)w->overflow.data;
     size_t no = w->overflow.len / sizeof *o, at = 0;
+    const int counting = sink->docs == NULL;
     for (uint32_t d = 0; d < w->npassages; d++) {
         if (at < no && o[at].doc == d) {
             size_t end = at;
@@ -344,9 +353,24 @@ static int scan_pairs(const kz_term_writer *w, pair_sink *sink)
             at = end;
             continue;
         }
-        const uint32_t *s = w->slot + w->start[d];
-        for (uint32_t q = 0; q + 1 < w->lengths[d]; q++)
-            if (s[q] && s[q + 1]) KZ_TRY(emit(w, s[q] - 1, s[q + 1] - 1, d, q, sink));
+        uint32_t *s = w->slot + w->start[d];
+        const uint32_t len = w->lengths[d];
+        if (len == 0) continue;
+        if (counting) {
+            for (uint32_t q = 0; q + 1 < len; q++) {
+                uint32_t id = 0;
+                if (s[q] && s[q + 1]) KZ_TRY(emit(w, s[q] - 1, s[q + 1] - 1, d, q, sink, &id));
+                s[q] = id;
+            }
+            s[len - 1] = 0;
+            continue;
+        }
+        for (uint32_t q = 0; q + 1 < len; q++) {
+            if (s[q] == 0) continue;
+            uint32_t k = sink->fill[s[q] - 1]++;
+            sink->docs[k] = d;
+            sink->pos[k] = q;
+        }
     }
     return KZ_OK;
 }
@@ -391,7 +415,7 @@ static int add_pairs(kz_term_writer *w)
     pair_table t = {0};
     pair_sink sink = {&t, NULL, NULL, NULL};
     ranked *order = NULL;
-    uint32_t *udocs = NULL, *tfs = NULL;
+    uint32_t *udocs = NULL, *tfs = NULL, *count = NULL;
     if (w->overflow.len > 0) /* (data is NULL when empty, which qsort may not take) */
         qsort(w->overflow.data, w->overflow.len / sizeof(placed), sizeof(placed), cmp_placed);
     int rc = scan_pairs(w, &sink);
@@ -403,17 +427,20 @@ static int add_pairs(kz_term_writer *w)
     size_t np = t.n ? t.n : 1, ne = t.total ? (size_t)t.total : 1;
     uint32_t most = 1, at = 0;
     order = malloc(np * sizeof *order);
+    count = malloc(np * sizeof *count);
     sink.fill = malloc(np * sizeof *sink.fill);
     sink.docs = malloc(ne * sizeof *sink.docs);
     sink.pos = malloc(ne * sizeof *sink.pos);
-    if (order == NULL || sink.fill == NULL || sink.docs == NULL || sink.pos == NULL) {
+    if (order == NULL || count == NULL || sink.fill == NULL || sink.docs == NULL ||
+        sink.pos == NULL) {
         rc = KZ_ENOMEM_FAIL();
         goto done;
     }
+    pair_table_counts(&t, count);
     for (size_t i = 0; i < t.n; i++) order[i] = (ranked){t.key_of[i], (uint32_t)i};
     qsort(order, t.n, sizeof *order, cmp_ranked);
     for (size_t r = 0; r < t.n; r++) {
-        uint32_t c = t.count[order[r].id];
+        uint32_t c = count[order[r].id];
         sink.fill[order[r].id] = at;
         at += c;
         if (c > most) most = c;
@@ -429,13 +456,14 @@ static int add_pairs(kz_term_writer *w)
     }
     at = 0;
     for (size_t r = 0; r < t.n; r++) {
-        uint32_t c = t.count[order[r].id];
+        uint32_t c = count[order[r].id];
         KZ_CHECK(write_pair(w, order[r].key, sink.docs + at, sink.pos + at, c, udocs, tfs));
         at += c;
     }
 done:
     pair_table_free(&t);
     free(order);
+    free(count);
     free(sink.fill);
     free(sink.docs);
     free(sink.pos);
