@@ -51,15 +51,23 @@ static int sync_fd(int fd, const char *path)
     return KZ_OK;
 }
 
-int kz_file_write_new(const char *path, const void *data, size_t len)
+int kz_file_write_new_pieces(const char *path, const kz_file_piece *pieces, size_t n)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return kz_fail_errno(KZ_EIO, "cannot create %s", path);
-    int rc = write_all(fd, data, len, path);
+    int rc = KZ_OK;
+    for (size_t i = 0; i < n && rc == KZ_OK; i++)
+        if (pieces[i].len > 0) rc = write_all(fd, pieces[i].data, pieces[i].len, path);
     if (rc == KZ_OK) rc = sync_fd(fd, path);
     if (close(fd) != 0 && rc == KZ_OK) rc = kz_fail_errno(KZ_EIO, "cannot close %s", path);
     if (rc < 0) unlink(path);
     return rc;
+}
+
+int kz_file_write_new(const char *path, const void *data, size_t len)
+{
+    const kz_file_piece one = {data, len};
+    return kz_file_write_new_pieces(path, &one, 1);
 }
 
 int kz_fsync_dir(const char *dir)

@@ -13,6 +13,15 @@
 /* Creates path (which must not exist), writes len bytes and fsyncs it. */
 int kz_file_write_new(const char *path, const void *data, size_t len);
 
+/* One of the consecutive pieces of a file. */
+typedef struct kz_file_piece {
+    const void *data;
+    size_t len;
+} kz_file_piece;
+
+/* kz_file_write_new of the concatenation of pieces[0..n), without making it in memory. */
+int kz_file_write_new_pieces(const char *path, const kz_file_piece *pieces, size_t n);
+
 /* Writes data to dir/name.tmp, fsyncs it, renames it over dir/name and fsyncs dir. *renamed
  * (may be NULL) is set to whether the rename happened: when only the final directory fsync
  * fails, the new file is already what readers see, though maybe not durable. */

@@ -1,8 +1,9 @@
 /* segment_file.c - assembling a segment file (see segment_file.h).
  *
- * The file is built in memory and written with one write and one fsync: a segment is bounded by
- * the writer's memory budget (or, for merges, by the merged segments' size), and a single write
- * keeps the failure modes simple. Sections start on 8-byte boundaries (zero padding). */
+ * The file is written from the sections where they lie, header, padding and table around them,
+ * then fsynced once: assembling it in memory first cost a copy of the whole segment into fresh
+ * pages (0.1-0.15 s of a 5 s build of the benchmark collection). Sections start on 8-byte
+ * boundaries (zero padding). */
 #include "segment_file.h"
 
 #include "error.h"
@@ -33,47 +34,57 @@ int kz_segment_meta(kz_buf *meta, uint32_t npassages, uint32_t ndocs, uint64_t t
 int kz_segment_file_write(const char *dir, uint64_t id, const kz_segment_parts *parts,
                           uint64_t *bytes)
 {
-    kz_buf file = KZ_BUF_INIT;
+    static const uint8_t zeros[8];
+    kz_buf head = KZ_BUF_INIT, tail = KZ_BUF_INIT;
+    kz_file_piece pieces[2 * KZ_SEC_COUNT + 2];
+    size_t np = 0;
     uint64_t offsets[KZ_SEC_COUNT] = {0};
     int rc = KZ_OK;
     char name[KZ_FILE_NAME_MAX];
     char *path = NULL;
-    KZ_CHECK(kz_buf_append(&file, KZ_SEG_MAGIC, 8));
-    KZ_CHECK(kz_buf_append_u32le(&file, KZ_FORMAT_VERSION));
-    KZ_CHECK(kz_buf_append_u32le(&file, KZ_SEC_COUNT - 1));
-    KZ_CHECK(kz_buf_append_u64le(&file, id));
-    KZ_CHECK(kz_buf_append_u64le(&file, 0));
+    KZ_CHECK(kz_buf_append(&head, KZ_SEG_MAGIC, 8));
+    KZ_CHECK(kz_buf_append_u32le(&head, KZ_FORMAT_VERSION));
+    KZ_CHECK(kz_buf_append_u32le(&head, KZ_SEC_COUNT - 1));
+    KZ_CHECK(kz_buf_append_u64le(&head, id));
+    KZ_CHECK(kz_buf_append_u64le(&head, 0));
+    pieces[np++] = (kz_file_piece){head.data, head.len};
+    uint64_t at = head.len;
     for (int k = 1; k < KZ_SEC_COUNT; k++) {
-        KZ_CHECK(kz_buf_append_zeros(&file, (8 - file.len % 8) % 8));
-        offsets[k] = file.len;
-        KZ_CHECK(kz_buf_append(&file, parts->sec[k].data, parts->sec[k].len));
+        pieces[np++] = (kz_file_piece){zeros, (8 - at % 8) % 8};
+        at += (8 - at % 8) % 8;
+        offsets[k] = at;
+        pieces[np++] = (kz_file_piece){parts->sec[k].data, parts->sec[k].len};
+        at += parts->sec[k].len;
     }
-    KZ_CHECK(kz_buf_append_zeros(&file, (8 - file.len % 8) % 8));
-    uint64_t table = file.len;
+    pieces[np++] = (kz_file_piece){zeros, (8 - at % 8) % 8};
+    at += (8 - at % 8) % 8;
+    const uint64_t table = at;
     for (int k = 1; k < KZ_SEC_COUNT; k++) {
-        KZ_CHECK(kz_buf_append_u32le(&file, (uint32_t)k));
-        KZ_CHECK(kz_buf_append_u32le(&file, 0));
-        KZ_CHECK(kz_buf_append_u64le(&file, offsets[k]));
-        KZ_CHECK(kz_buf_append_u64le(&file, parts->sec[k].len));
-        KZ_CHECK(kz_buf_append_u64le(&file, XXH3_64bits(parts->sec[k].data, parts->sec[k].len)));
+        KZ_CHECK(kz_buf_append_u32le(&tail, (uint32_t)k));
+        KZ_CHECK(kz_buf_append_u32le(&tail, 0));
+        KZ_CHECK(kz_buf_append_u64le(&tail, offsets[k]));
+        KZ_CHECK(kz_buf_append_u64le(&tail, parts->sec[k].len));
+        KZ_CHECK(kz_buf_append_u64le(&tail, XXH3_64bits(parts->sec[k].data, parts->sec[k].len)));
     }
-    uint64_t table_bytes = file.len - table;
-    uint64_t check = kz_segment_table_checksum(file.data, file.data + table, table_bytes);
-    KZ_CHECK(kz_buf_append_u64le(&file, table));
-    KZ_CHECK(kz_buf_append_u32le(&file, KZ_SEC_COUNT - 1));
-    KZ_CHECK(kz_buf_append_u32le(&file, 0));
-    KZ_CHECK(kz_buf_append_u64le(&file, check));
-    KZ_CHECK(kz_buf_append(&file, KZ_SEG_FOOTER_MAGIC, 8));
+    uint64_t check = kz_segment_table_checksum(head.data, tail.data, tail.len);
+    KZ_CHECK(kz_buf_append_u64le(&tail, table));
+    KZ_CHECK(kz_buf_append_u32le(&tail, KZ_SEC_COUNT - 1));
+    KZ_CHECK(kz_buf_append_u32le(&tail, 0));
+    KZ_CHECK(kz_buf_append_u64le(&tail, check));
+    KZ_CHECK(kz_buf_append(&tail, KZ_SEG_FOOTER_MAGIC, 8));
+    pieces[np++] = (kz_file_piece){tail.data, tail.len};
+    at += tail.len;
     kz_segment_file_name(name, id);
     path = kz_path_join(dir, name);
     if (path == NULL) {
         rc = KZ_ENOMEM;
         goto done;
     }
-    KZ_CHECK(kz_file_write_new(path, file.data, file.len));
-    if (bytes) *bytes = file.len;
+    KZ_CHECK(kz_file_write_new_pieces(path, pieces, np));
+    if (bytes) *bytes = at;
 done:
     free(path);
-    kz_buf_free(&file);
+    kz_buf_free(&head);
+    kz_buf_free(&tail);
     return rc;
 }
