@@ -241,15 +241,16 @@ static int decode_stream(const term_entry *e, walk_arrays *w, size_t *npos)
     return KZ_OK;
 }
 
-int kz_inverter_walk(const kz_inverter *inv, kz_inverter_term_fn fn, void *ctx)
+int kz_inverter_walk(const kz_inverter *inv, uint32_t min_df, kz_inverter_term_fn fn, void *ctx)
 {
     int rc = KZ_OK;
     uint32_t *order = malloc(((size_t)inv->nterms + 1) * sizeof *order);
     walk_arrays w = {0};
     if (order == NULL) return KZ_ENOMEM_FAIL();
+    if (min_df == 0) min_df = 1;
     uint32_t n = 0;
     for (uint32_t t = 0; t < inv->nterms; t++)
-        if (inv->terms[t].df > 0) order[n++] = t;
+        if (inv->terms[t].df >= min_df) order[n++] = t;
     sorting = inv;
     qsort(order, n, sizeof *order, cmp_terms);
     sorting = NULL;

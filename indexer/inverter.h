@@ -37,8 +37,9 @@ size_t kz_inverter_memory(const kz_inverter *inv);
 typedef int (*kz_inverter_term_fn)(void *ctx, const char *term, size_t len, const uint32_t *docs,
                                    const uint32_t *tfs, const uint32_t *positions, size_t n);
 
-/* Walks every term in order; does not change the inverter. */
-int kz_inverter_walk(const kz_inverter *inv, kz_inverter_term_fn fn, void *ctx);
+/* Walks every term with at least min_df postings (0: every term) in order. It does not change
+ * the inverter, so several threads may walk it at once. */
+int kz_inverter_walk(const kz_inverter *inv, uint32_t min_df, kz_inverter_term_fn fn, void *ctx);
 
 /* Forgets everything (keeps allocations for reuse where cheap). */
 void kz_inverter_reset(kz_inverter *inv);

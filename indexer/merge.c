@@ -4,7 +4,7 @@
  * each input's postings map to an increasing, disjoint id range and a term's merged list is the
  * concatenation of its remapped lists. Terms are merged by a k-way walk of the inputs' term
  * dictionaries (each sorted); a term whose every posting was deleted disappears, and word pairs
- * are derived again for the merged segment (term_writer.h). Documents and
+ * are derived again for the merged segment (pair_writer.h). Documents and
  * stored passages are copied with their ordinals renumbered; documents are deleted whole, so a
  * document is either copied with all its passages or dropped. */
 #include "writer_internal.h"
@@ -148,17 +148,20 @@ static int gather(const input *in, growable *docs, growable *tfs, growable *pos)
     return KZ_OK;
 }
 
-/* Merges the inputs' word terms into the term writer, which derives the merged segment's pairs
- * afresh (its dfs and threshold are its own); the inputs' pair terms, which sort after every
- * word, end the walk. */
+/* Merges the inputs' word terms into the term writer, and derives the merged segment's pairs
+ * afresh (its dfs and threshold are its own) from the same lists; the inputs' pair terms, which
+ * sort after every word, end the walk. */
 static int merge_terms(input *ins, uint32_t n, kz_segment_parts *parts, const uint32_t *lengths,
                        uint32_t npassages, uint32_t pair_min_df, uint64_t *nterms,
                        uint32_t *pair_threshold)
 {
     kz_term_writer *tw = NULL;
+    kz_pair_writer *pw = NULL;
     growable docs = {0}, tfs = {0}, pos = {0};
     int rc = KZ_OK;
-    KZ_CHECK(kz_term_writer_new(&tw, parts, lengths, npassages, pair_min_df));
+    *pair_threshold = kz_pair_threshold(npassages, pair_min_df);
+    KZ_CHECK(kz_term_writer_new(&tw, parts, lengths));
+    KZ_CHECK(kz_pair_writer_new(&pw, lengths, npassages, *pair_threshold));
     for (uint32_t i = 0; i < n; i++) {
         KZ_CHECK(kz_termdict_iter_init(&ins[i].it, &ins[i].seg->terms, NULL, 0));
         KZ_CHECK(advance_input(&ins[i]));
@@ -182,10 +185,13 @@ static int merge_terms(input *ins, uint32_t n, kz_segment_parts *parts, const ui
         }
         if (docs.n == 0) continue;
         KZ_CHECK(kz_term_writer_add(tw, term, len, docs.v, tfs.v, pos.v, docs.n));
+        KZ_CHECK(kz_pair_writer_add(pw, term, len, docs.v, tfs.v, pos.v, docs.n));
     }
-    KZ_CHECK(kz_term_writer_finish(tw, nterms, pair_threshold));
+    KZ_CHECK(kz_pair_writer_derive(pw));
+    KZ_CHECK(kz_term_writer_finish(tw, pw, nterms));
 done:
     kz_term_writer_free(tw);
+    kz_pair_writer_free(pw);
     free(docs.v);
     free(tfs.v);
     free(pos.v);
