@@ -3,7 +3,8 @@
  *
  * Its own buffers, because the pairs can then be derived on a helper thread while the term
  * writer (term_writer.h) writes the words' lists, and appended after them: pair terms sort
- * after every word. The segment builder does so; a merge derives them on its own thread.
+ * after every word. The segment builder does so; a merge derives them inline, from the lists it
+ * merges.
  *
  * Use: kz_pair_writer_add for each word in strictly increasing memcmp order (those below the
  * threshold, or that cannot be part of a pair, are ignored), then kz_pair_writer_derive once,
