@@ -29,7 +29,7 @@
 
 #include "error.h"
 #include "pairs.h"
-#include "postings.h"
+#include "term_writer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -156,16 +156,9 @@ int kz_pair_writer_add(kz_pair_writer *w, const char *term, size_t len, const ui
 static int write_list(kz_pair_writer *w, const char *term, size_t len, const uint32_t *docs,
                       const uint32_t *tfs, const uint32_t *positions, size_t n)
 {
-    kz_term_info info = {0};
-    info.df = (uint32_t)n;
-    for (size_t i = 0; i < n; i++) info.cf += tfs[i];
-    info.doc_off = w->postings.len;
-    info.pos_off = w->positions.len;
-    size_t doc_bytes, pos_bytes;
-    KZ_TRY(kz_postings_encode(&w->postings, &w->positions, docs, tfs, positions, n, w->lengths,
-                              &doc_bytes, &pos_bytes));
-    info.doc_len = doc_bytes;
-    info.pos_len = pos_bytes;
+    kz_term_info info;
+    KZ_TRY(kz_term_list_encode(&w->postings, &w->positions, w->lengths, docs, tfs, positions, n,
+                               &info));
     if (w->term_off.len == 0) KZ_TRY(kz_buf_append_u32le(&w->term_off, 0));
     if (w->terms.len + len > UINT32_MAX)
         return kz_fail(KZ_ENOMEM, "too many word pairs in one segment");

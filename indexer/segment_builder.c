@@ -12,6 +12,7 @@
 #include "doc_table.h"
 #include "error.h"
 #include "inverter.h"
+#include "pair_writer.h"
 #include "pairs.h"
 #include "store.h"
 #include "term_writer.h"

@@ -6,6 +6,7 @@
 #include "term_writer.h"
 
 #include "error.h"
+#include "pair_writer.h"
 #include "pairs.h"
 #include "postings.h"
 #include "termdict.h"
@@ -42,22 +43,28 @@ void kz_term_writer_free(kz_term_writer *w)
     free(w);
 }
 
+int kz_term_list_encode(kz_buf *postings, kz_buf *positions, const uint32_t *lengths,
+                        const uint32_t *docs, const uint32_t *tfs, const uint32_t *pos, size_t n,
+                        kz_term_info *info)
+{
+    *info = (kz_term_info){.df = (uint32_t)n, .doc_off = postings->len, .pos_off = positions->len};
+    for (size_t i = 0; i < n; i++) info->cf += tfs[i];
+    size_t doc_bytes, pos_bytes;
+    KZ_TRY(kz_postings_encode(postings, positions, docs, tfs, pos, n, lengths, &doc_bytes,
+                              &pos_bytes));
+    info->doc_len = doc_bytes;
+    info->pos_len = pos_bytes;
+    return KZ_OK;
+}
+
 int kz_term_writer_add(kz_term_writer *w, const char *term, size_t len, const uint32_t *docs,
                        const uint32_t *tfs, const uint32_t *positions, size_t n)
 {
     if (len > 0 && (unsigned char)term[0] == KZ_PAIR_MARK)
         return kz_fail(KZ_EINVAL, "a term starts with byte 0xFF, which marks word pairs");
-    kz_segment_parts *parts = w->parts;
-    kz_term_info info = {0};
-    info.df = (uint32_t)n;
-    for (size_t i = 0; i < n; i++) info.cf += tfs[i];
-    info.doc_off = parts->sec[KZ_SEC_POSTINGS].len;
-    info.pos_off = parts->sec[KZ_SEC_POSITIONS].len;
-    size_t doc_bytes, pos_bytes;
-    KZ_TRY(kz_postings_encode(&parts->sec[KZ_SEC_POSTINGS], &parts->sec[KZ_SEC_POSITIONS], docs,
-                              tfs, positions, n, w->lengths, &doc_bytes, &pos_bytes));
-    info.doc_len = doc_bytes;
-    info.pos_len = pos_bytes;
+    kz_term_info info;
+    KZ_TRY(kz_term_list_encode(&w->parts->sec[KZ_SEC_POSTINGS], &w->parts->sec[KZ_SEC_POSITIONS],
+                               w->lengths, docs, tfs, positions, n, &info));
     KZ_TRY(kz_termdict_writer_add(w->dict, term, len, &info));
     w->nterms++;
     return KZ_OK;

@@ -8,13 +8,22 @@
 #ifndef KZ_TERM_WRITER_H
 #define KZ_TERM_WRITER_H
 
-#include "pair_writer.h"
 #include "segment_file.h"
+#include "termdict.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct kz_term_writer kz_term_writer;
+typedef struct kz_pair_writer kz_pair_writer; /* pair_writer.h */
+
+/* Encodes a term's posting list (n >= 1; as kz_postings_encode takes it, with the passages'
+ * lengths) onto the postings and positions streams; *info receives its df and cf and where its
+ * bytes lie in them. The term writer's lists go to the segment's sections, the pair writer's to
+ * buffers of its own. */
+int kz_term_list_encode(kz_buf *postings, kz_buf *positions, const uint32_t *lengths,
+                        const uint32_t *docs, const uint32_t *tfs, const uint32_t *pos, size_t n,
+                        kz_term_info *info);
 
 /* Writes into parts' TERMS, POSTINGS and POSITIONS sections. lengths (one per passage, the
  * passages' lengths in tokens) are borrowed until kz_term_writer_finish. */
