@@ -49,15 +49,15 @@ int kz_segment_file_write(const char *dir, uint64_t id, const kz_segment_parts *
     KZ_CHECK(kz_buf_append_u64le(&head, 0));
     pieces[np++] = (kz_file_piece){head.data, head.len};
     uint64_t at = head.len;
-    for (int k = 1; k < KZ_SEC_COUNT; k++) {
-        pieces[np++] = (kz_file_piece){zeros, (8 - at % 8) % 8};
-        at += (8 - at % 8) % 8;
+    for (int k = 1; k <= KZ_SEC_COUNT; k++) { /* each section, then the table, 8-byte aligned */
+        const size_t pad = (size_t)((8 - at % 8) % 8);
+        pieces[np++] = (kz_file_piece){zeros, pad};
+        at += pad;
+        if (k == KZ_SEC_COUNT) break;
         offsets[k] = at;
         pieces[np++] = (kz_file_piece){parts->sec[k].data, parts->sec[k].len};
         at += parts->sec[k].len;
     }
-    pieces[np++] = (kz_file_piece){zeros, (8 - at % 8) % 8};
-    at += (8 - at % 8) % 8;
     const uint64_t table = at;
     for (int k = 1; k < KZ_SEC_COUNT; k++) {
         KZ_CHECK(kz_buf_append_u32le(&tail, (uint32_t)k));
