@@ -88,15 +88,9 @@ static int read_meta(kz_segment *seg)
     if (width != 2 && width != 4) return corrupt(seg, "bad passage-length width");
     if (seg->sections[KZ_SEC_LENGTHS].length != (uint64_t)seg->npassages * width)
         return corrupt(seg, "LENGTHS size does not match the passage count");
-    seg->lengths = malloc(((size_t)seg->npassages + 1) * sizeof *seg->lengths);
-    if (seg->lengths == NULL) return KZ_ENOMEM_FAIL();
-    const uint8_t *l = section(seg, KZ_SEC_LENGTHS);
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < seg->npassages; i++) {
-        seg->lengths[i] =
-            width == 2 ? kz_load_u16le(l + 2 * (size_t)i) : kz_load_u32le(l + 4 * (size_t)i);
-        total += seg->lengths[i];
-    }
+    uint64_t total;
+    KZ_TRY(kz_lengths_init(&seg->lengths, section(seg, KZ_SEC_LENGTHS), width, seg->npassages,
+                           &total));
     if (total != seg->total_len) return corrupt(seg, "passage lengths do not add up");
 
     if (seg->sections[KZ_SEC_DOC_STARTS].length != ((uint64_t)seg->ndocs + 1) * 4)
@@ -181,7 +175,7 @@ void kz_segment_close(kz_segment *seg)
     kz_store_close(&seg->store);
     kz_store_close(&seg->docs);
     if (seg->map) munmap((void *)seg->map, seg->map_len);
-    free(seg->lengths);
+    kz_lengths_free(&seg->lengths);
     free(seg->path);
     free(seg);
 }
@@ -351,7 +345,7 @@ static int verify_postings(const kz_segment *seg)
             uint32_t tf;
             rc = kz_postings_freq(&c, &tf);
             if (rc < 0) break;
-            if (c.doc >= seg->npassages || tf > seg->lengths[c.doc]) {
+            if (c.doc >= seg->npassages || tf > kz_length(&seg->lengths, c.doc)) {
                 rc = corrupt(seg, "posting out of range");
                 break;
             }

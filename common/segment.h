@@ -7,12 +7,13 @@
  * the first access, never an out-of-bounds read. Section checksums are verified by
  * kz_segment_verify. A segment is immutable and safe to read from many threads at once.
  *
- * Passage lengths are decoded into a uint32_t array at open (4 bytes per passage; BM25 reads one
- * for every scored posting, so they must be one load away). */
+ * Passage lengths are read at open into one byte per passage (lengths.h: BM25 reads one for
+ * every scored posting, so they must be one load from a small array). */
 #ifndef KZ_SEGMENT_H
 #define KZ_SEGMENT_H
 
 #include "buf.h"
+#include "lengths.h"
 #include "segment_format.h"
 #include "store.h"
 #include "termdict.h"
@@ -35,7 +36,7 @@ typedef struct kz_segment {
     uint64_t total_len;      /* sum of passage lengths */
     uint64_t nterms;         /* in the term dictionary, pair terms included */
     uint32_t pair_threshold; /* common/pairs.h: 0 when the segment has no pair terms */
-    uint32_t *lengths;       /* passage lengths in tokens, owned */
+    kz_lengths lengths;      /* passage lengths in tokens (kz_length), over the mapping */
     kz_termdict terms;
     kz_store store;
     const uint8_t *postings, *positions; /* section starts */

@@ -168,7 +168,7 @@ int kz_writer_delete_doc(kz_writer *w, uint32_t seg, uint32_t doc)
     int rc = KZ_OK;
     for (uint32_t p = first; p < first + n; p++) {
         int fresh;
-        KZ_CHECK(fresh = kz_deletes_mark(&ws->dels, p, ws->seg->lengths[p]));
+        KZ_CHECK(fresh = kz_deletes_mark(&ws->dels, p, kz_length(&ws->seg->lengths, p)));
         if (!fresh) continue;
         kz_passage_record r;
         KZ_CHECK(kz_segment_passage(ws->seg, &passages, p, &r));

@@ -102,7 +102,7 @@ static int copy_documents(input *ins, uint32_t n, kz_segment_parts *parts, growa
                 KZ_CHECK(kz_passage_record_encode(&out, &r));
                 KZ_CHECK(kz_store_writer_add(store, out.data, out.len));
                 ins[i].map[p] = (uint32_t)lengths->n;
-                KZ_CHECK(push(lengths, seg->lengths[p]));
+                KZ_CHECK(push(lengths, kz_length(&seg->lengths, p)));
             }
             e.first_passage = first;
             KZ_CHECK(kz_doc_table_add(&docs, &e));

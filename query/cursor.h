@@ -30,6 +30,7 @@
 #include "arena.h"
 #include "kzsearch.h"
 #include "bm25.h"
+#include "lengths.h"
 #include "postings.h"
 
 #include <stddef.h>
@@ -140,14 +141,14 @@ static inline uint32_t kz_cursor_block_last_doc(const kz_cursor *c)
 int kz_cursor_shallow_none(kz_cursor *c, uint32_t target);
 
 /* A cursor over one term's posting list in a segment (term_cursor.c), scoring
- * weight * tf / (tf + norm(doc_len[doc])) with the norms of bm25. weight is the term's idf
- * (collection-wide). doc_len holds the lengths of the segment's ndocs passages; a posting id
- * >= ndocs is damage (KZ_ECORRUPT). pos may be NULL (pos_len 0) unless the cursor feeds a
- * phrase. df >= 1 (absent terms get no cursor). bm25 and doc_len are borrowed and must outlive
+ * weight * tf / (tf + norm(length of doc)) with the norms of bm25. weight is the term's idf
+ * (collection-wide). lengths holds the lengths of the segment's passages; a posting id beyond
+ * them is damage (KZ_ECORRUPT). pos may be NULL (pos_len 0) unless the cursor feeds a
+ * phrase. df >= 1 (absent terms get no cursor). bm25 and lengths are borrowed and must outlive
  * the cursor. */
 int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
-                       const uint32_t *doc_len, uint32_t ndocs, const uint8_t *doc,
-                       size_t doc_bytes, const uint8_t *pos, size_t pos_bytes, uint32_t df);
+                       const kz_lengths *lengths, const uint8_t *doc, size_t doc_bytes,
+                       const uint8_t *pos, size_t pos_bytes, uint32_t df);
 
 /* Non-zero when c was made by kz_term_cursor_new. */
 int kz_term_cursor_is(const kz_cursor *c);
@@ -189,8 +190,8 @@ int kz_term_cursor_sync(kz_cursor *c);
  * Two-phase: candidates are the passages holding every term; confirm reads the positions. The terms become owned by
  * the phrase (do not use them elsewhere). */
 int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
-                         const uint32_t *doc_len, uint32_t ndocs, kz_cursor **terms,
-                         const uint32_t *offsets, size_t n);
+                         const kz_lengths *lengths, kz_cursor **terms, const uint32_t *offsets,
+                         size_t n);
 
 /* A disjunction: matches where any child matches; score = the sum of the matching children's
  * scores, in child order. Two-phase when a child is. Children (n >= 1) become owned by it. */

@@ -33,8 +33,7 @@ typedef struct phrase_cursor {
     kz_arena *arena;
     const kz_bm25 *bm25;
     double weight;
-    const uint32_t *doc_len;
-    uint32_t ndocs;             /* passages in the segment: a larger id is damage */
+    const kz_lengths *lengths;  /* of the segment's passages: a larger id is damage */
     kz_intersect inter;         /* of lists[] */
     uint32_t run_count, run_at; /* its current run, and the next of it to look at */
     uint32_t checked_doc;       /* candidate whose positions were checked (KZ_DOC_END: none) */
@@ -106,14 +105,14 @@ static int may_reach(phrase_cursor *p, uint32_t x, int *yes)
 {
     *yes = 1;
     if (p->min_score == -INFINITY) return KZ_OK;
-    if (x >= p->ndocs) return KZ_OK; /* damage: the caller's sync reports it */
+    if (x >= p->lengths->n) return KZ_OK; /* damage: the caller's sync reports it */
     uint32_t tf = UINT32_MAX;
     for (size_t i = 0; i < p->n; i++) {
         uint32_t t;
         KZ_TRY(kz_postings_freq(p->lists[i], &t));
         if (t < tf) tf = t;
     }
-    *yes = kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[x]) >= p->min_score;
+    *yes = kz_bm25_upper(p->bm25, p->weight, tf, kz_length(p->lengths, x)) >= p->min_score;
     return KZ_OK;
 }
 
@@ -123,10 +122,10 @@ static int may_reach(phrase_cursor *p, uint32_t x, int *yes)
 static int visit(phrase_cursor *p, uint32_t i, uint32_t x, int *yes)
 {
     kz_postings_seek_in_block(p->lists[0], kz_intersect_lead_index(&p->inter, i));
-    if (p->min_score != -INFINITY && x < p->ndocs) {
+    if (p->min_score != -INFINITY && x < p->lengths->n) {
         uint32_t tf;
         KZ_TRY(kz_postings_freq(p->lists[0], &tf));
-        if (kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[x]) < p->min_score) {
+        if (kz_bm25_upper(p->bm25, p->weight, tf, kz_length(p->lengths, x)) < p->min_score) {
             *yes = 0;
             return KZ_OK;
         }
@@ -197,7 +196,7 @@ static int phrase_advance(kz_cursor *c, uint32_t target)
 static int phrase_score(kz_cursor *c, double *out)
 {
     phrase_cursor *p = (phrase_cursor *)c;
-    *out = kz_bm25_score(p->weight, c->tf, kz_bm25_norm(p->bm25, p->doc_len[c->doc]));
+    *out = kz_bm25_score(p->weight, c->tf, kz_bm25_norm(p->bm25, kz_length(p->lengths, c->doc)));
     return KZ_OK;
 }
 
@@ -238,7 +237,7 @@ static double phrase_candidate_max(kz_cursor *c)
         if (kz_term_cursor_tf(p->terms[i], &t) < 0) return c->max_score; /* confirm reports it */
         if (t < tf) tf = t;
     }
-    return kz_bm25_upper(p->bm25, p->weight, tf, p->doc_len[c->doc]);
+    return kz_bm25_upper(p->bm25, p->weight, tf, kz_length(p->lengths, c->doc));
 }
 
 static const kz_cursor_ops phrase_ops = {.next = phrase_next,
@@ -250,8 +249,8 @@ static const kz_cursor_ops phrase_ops = {.next = phrase_next,
                                          .set_min_score = phrase_set_min_score};
 
 int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
-                         const uint32_t *doc_len, uint32_t ndocs, kz_cursor **terms,
-                         const uint32_t *offsets, size_t n)
+                         const kz_lengths *lengths, kz_cursor **terms, const uint32_t *offsets,
+                         size_t n)
 {
     *out = NULL;
     if (n == 0 || n > 64) return kz_fail(KZ_EINVAL, "a phrase needs 1 to 64 terms, not %zu", n);
@@ -289,8 +288,7 @@ int kz_phrase_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, 
     p->arena = arena;
     p->bm25 = bm25;
     p->weight = weight;
-    p->doc_len = doc_len;
-    p->ndocs = ndocs;
+    p->lengths = lengths;
     p->min_score = -INFINITY;
     uint32_t *ids, *lead;
     KZ_TRY(kz_arena_calloc((void **)&ids, arena, KZ_BLOCK_LEN, sizeof *ids));

@@ -562,7 +562,7 @@ static int info_cursor(kz_cursor **out, const kz_term_info *info, const char *la
         info->pos_off > seg->positions_len || info->pos_len > seg->positions_len - info->pos_off)
         return kz_fail(KZ_ECORRUPT, "segment %s: term '%s' points outside its file", seg->path,
                        label);
-    return kz_term_cursor_new(out, arena, &plan->bm25, weight, seg->lengths, seg->npassages,
+    return kz_term_cursor_new(out, arena, &plan->bm25, weight, &seg->lengths,
                               seg->postings + info->doc_off, info->doc_len,
                               seg->positions + info->pos_off, info->pos_len, info->df);
 }
@@ -609,8 +609,8 @@ static int phrase_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan
         *out = items[0];
         return KZ_OK;
     }
-    return kz_phrase_cursor_new(out, arena, &plan->bm25, n->weight, s->seg->lengths,
-                                s->seg->npassages, items, offsets, m);
+    return kz_phrase_cursor_new(out, arena, &plan->bm25, n->weight, &s->seg->lengths, items,
+                                offsets, m);
 }
 
 int kz_pnode_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan,

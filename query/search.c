@@ -165,7 +165,7 @@ static int explain_hit(const kz_plan *plan, const kz_index *ix, uint32_t s, uint
     const kz_index_segment *seg = &ix->segs[s];
     st->explain->N = plan->N;
     st->explain->avgdl = plan->bm25.avgdl;
-    st->explain->dl = seg->seg->lengths[local];
+    st->explain->dl = kz_length(&seg->seg->lengths, local);
     st->explain->k1 = plan->bm25.k1;
     st->explain->b = plan->bm25.b;
     for (size_t i = 0; i < nleaves; i++) {

@@ -1,7 +1,7 @@
 /* term_cursor.c - the cursor over one term's postings in a segment, scored with BM25.
  *
- * Invariants: base.doc mirrors pc.doc and is either KZ_DOC_END or < ndocs (a larger id is
- * reported as damage, so doc_len[doc] is always in bounds); base.tf is the frequency at doc once
+ * Invariants: base.doc mirrors pc.doc and is either KZ_DOC_END or < lengths->n (a larger id
+ * is reported as damage, so the length of doc is always in bounds); base.tf is the frequency at doc once
  * scored or asked for through kz_term_cursor_tf (decoding frequencies is left until a passage
  * needs them: an intersection moves over many it never scores). Bounds are the exact maxima
  * over the list's and each block's impacts (impacts.h), so they hold for any k1 and b; a posting
@@ -15,8 +15,7 @@ typedef struct term_cursor {
     kz_postings_cursor pc;
     const kz_bm25 *bm25;
     double weight;
-    const uint32_t *doc_len;
-    uint32_t ndocs;
+    const kz_lengths *lengths;
     /* the largest tf / (tf + norm) over the impacts of block part_block: cached, as conjunctions
      * ask for the bounds of every list at each window while only one list changed block */
     uint32_t part_block;
@@ -27,10 +26,10 @@ typedef struct term_cursor {
 
 static int sync(term_cursor *t)
 {
-    if (t->pc.doc != KZ_DOC_END && t->pc.doc >= t->ndocs) {
+    if (t->pc.doc != KZ_DOC_END && t->pc.doc >= t->lengths->n) {
         t->base.doc = KZ_DOC_END;
         return kz_fail(KZ_ECORRUPT, "posting list names passage %u of a segment of %u passages",
-                       t->pc.doc, t->ndocs);
+                       t->pc.doc, t->lengths->n);
     }
     t->base.doc = t->pc.doc;
     t->base.tf = 0;
@@ -70,7 +69,7 @@ static int term_score(kz_cursor *c, double *out)
 {
     term_cursor *t = (term_cursor *)c;
     if (c->tf == 0) KZ_TRY(kz_postings_freq(&t->pc, &c->tf));
-    uint32_t dl = t->doc_len[c->doc];
+    uint32_t dl = kz_length(t->lengths, c->doc);
     if (c->tf == 0 || c->tf > t->pc.list_max_tf || dl < t->pc.list_min_len)
         return kz_fail(KZ_ECORRUPT,
                        "posting (passage %u, tf %u, length %u) breaks its list's bounds (max tf "
@@ -89,10 +88,10 @@ int kz_term_cursor_add_scores(kz_cursor *c, const uint32_t *idx, const uint32_t 
         return kz_fail(KZ_EINVAL, "term cursor: a batch of %u postings exceeds a block", count);
     KZ_TRY(kz_postings_freqs_at(&t->pc, idx, count, tf));
     uint32_t bad = 0;
-    for (uint32_t k = 0; k < count; k++) bad |= ids[k] >= t->ndocs;
+    for (uint32_t k = 0; k < count; k++) bad |= ids[k] >= t->lengths->n;
     if (bad) return kz_fail(KZ_ECORRUPT, "posting list names a passage beyond its segment");
     for (uint32_t k = 0; k < count; k++) {
-        const uint32_t dl = t->doc_len[ids[k]];
+        const uint32_t dl = kz_length(t->lengths, ids[k]);
         bad |= tf[k] > t->pc.list_max_tf || dl < t->pc.list_min_len;
         acc[k] += kz_bm25_score(t->weight, tf[k], kz_bm25_norm(t->bm25, dl));
     }
@@ -150,8 +149,8 @@ static const kz_cursor_ops term_ops = {.next = term_next,
                                        .shallow_advance = term_shallow};
 
 int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, double weight,
-                       const uint32_t *doc_len, uint32_t ndocs, const uint8_t *doc,
-                       size_t doc_bytes, const uint8_t *pos, size_t pos_bytes, uint32_t df)
+                       const kz_lengths *lengths, const uint8_t *doc, size_t doc_bytes,
+                       const uint8_t *pos, size_t pos_bytes, uint32_t df)
 {
     *out = NULL;
     term_cursor *t;
@@ -160,8 +159,7 @@ int kz_term_cursor_new(kz_cursor **out, kz_arena *arena, const kz_bm25 *bm25, do
     t->base.ops = &term_ops;
     t->bm25 = bm25;
     t->weight = weight;
-    t->doc_len = doc_len;
-    t->ndocs = ndocs;
+    t->lengths = lengths;
     t->part_block = UINT32_MAX;
     t->shown = UINT32_MAX;
     t->exact = 1;
@@ -191,8 +189,9 @@ int kz_term_cursor_skip_below(kz_cursor *c, uint32_t last, double floor)
         uint32_t i = pc->i;
         for (; i < pc->n && pc->ids[i] <= last; i++) {
             uint32_t d = pc->ids[i];
-            if (d >= t->ndocs) break; /* damage: sync below reports it */
-            if (kz_bm25_score(t->weight, freqs[i], kz_bm25_norm(t->bm25, t->doc_len[d])) > floor)
+            if (d >= t->lengths->n) break; /* damage: sync below reports it */
+            if (kz_bm25_score(t->weight, freqs[i],
+                              kz_bm25_norm(t->bm25, kz_length(t->lengths, d))) > floor)
                 break;
         }
         if (i < pc->n) {

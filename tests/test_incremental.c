@@ -142,8 +142,8 @@ static char *passage_line(const kz_segment *seg, uint32_t p, kz_store_reader *pa
     cr_assert_not_null(line);
     snprintf(line, n, "%.*s|%.*s|%.*s|%u|%llu|%llu|%u|%.*s", (int)e.name_len, e.name,
              (int)e.title_len, e.title, (int)e.date_len, e.date, rec.line,
-             (unsigned long long)rec.start, (unsigned long long)rec.end, seg->lengths[p],
-             (int)rec.text_len, rec.text);
+             (unsigned long long)rec.start, (unsigned long long)rec.end,
+             kz_length(&seg->lengths, p), (int)rec.text_len, rec.text);
     return line;
 }
 

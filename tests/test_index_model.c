@@ -215,8 +215,9 @@ static uint64_t build_model(model *m, kz_index *ix, const corpus *c, kz_analyzer
             size_t from = m->nocc;
             cr_assert_eq(kz_analyze(an, rec.text, rec.text_len, on_token, m), KZ_OK);
             uint32_t len = distinct_positions(m, from);
-            cr_assert_eq(seg->lengths[p], len, "segment %u passage %u: length %u, model %u", s, p,
-                         seg->lengths[p], len);
+            cr_assert_eq(kz_length(&seg->lengths, p), len,
+                         "segment %u passage %u: length %u, model %u", s, p,
+                         kz_length(&seg->lengths, p), len);
             seg_len += len;
             if (m->live) {
                 live++;

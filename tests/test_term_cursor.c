@@ -36,7 +36,9 @@ static uint32_t rnd_below(uint32_t n)
 
 typedef struct tseg {
     uint32_t ndocs;
-    uint32_t *dl;  /* positions per passage */
+    uint32_t *dl; /* positions per passage */
+    kz_buf wide;  /* dl as a LENGTHS section (4 bytes each) */
+    kz_lengths lengths;
     uint8_t **tok; /* tok[d][2 * p], tok[d][2 * p + 1]: tokens at position p (or NO_TERM) */
     kz_buf doc[VOCAB], pos[VOCAB];
     uint32_t df[VOCAB];
@@ -114,6 +116,12 @@ static void encode_segment(tseg *s)
     free(docs);
     free(tfs);
     free(positions);
+    kz_buf_clear(&s->wide);
+    for (uint32_t d = 0; d < ndocs; d++)
+        cr_assert_eq(kz_buf_append_u32le(&s->wide, s->dl[d]), KZ_OK);
+    uint64_t sum;
+    cr_assert_eq(kz_lengths_init(&s->lengths, s->wide.data, 4, ndocs, &sum), KZ_OK);
+    cr_assert_eq(sum, total);
 }
 
 static void free_segment(tseg *s)
@@ -121,6 +129,8 @@ static void free_segment(tseg *s)
     for (uint32_t d = 0; d < s->ndocs; d++) free(s->tok[d]);
     free(s->tok);
     free(s->dl);
+    kz_lengths_free(&s->lengths);
+    kz_buf_free(&s->wide);
     for (int t = 0; t < VOCAB; t++) {
         kz_buf_free(&s->doc[t]);
         kz_buf_free(&s->pos[t]);
@@ -130,7 +140,7 @@ static void free_segment(tseg *s)
 static kz_cursor *term_cursor(kz_arena *a, const tseg *s, const kz_bm25 *bm, double idf, int t)
 {
     kz_cursor *c;
-    cr_assert_eq(kz_term_cursor_new(&c, a, bm, idf, s->dl, s->ndocs, s->doc[t].data, s->doc[t].len,
+    cr_assert_eq(kz_term_cursor_new(&c, a, bm, idf, &s->lengths, s->doc[t].data, s->doc[t].len,
                                     s->pos[t].data, s->pos[t].len, s->df[t]),
                  KZ_OK, "%s", kz_errmsg());
     return c;
@@ -169,6 +179,14 @@ static double avg_len(const tseg *s)
     return sum / s->ndocs;
 }
 
+/* The longest passage of the round'th random segment: mostly short ones, as in real text, and
+ * every fourth segment up to 600 positions, so that lengths of KZ_LENGTH_WIDE and more, which
+ * the cursors read from the wide lengths, are scored too. */
+static uint32_t round_maxlen(int round)
+{
+    return round % 4 == 3 ? 200 + rnd_below(400) : 1 + rnd_below(40);
+}
+
 /* A random segment of ndocs passages of up to maxlen positions, with the default BM25 over its
  * average length in *bm; returns that average. */
 static double scored_segment(tseg *s, kz_bm25 *bm, uint32_t ndocs, uint32_t maxlen)
@@ -186,7 +204,7 @@ Test(term_cursor, walks_scores_and_bounds_every_posting_of_real_lists)
         tseg s;
         kz_bm25 bm;
         double avgdl =
-            scored_segment(&s, &bm, 1 + rnd_below(round < 6 ? 300 : 3000), 1 + rnd_below(40));
+            scored_segment(&s, &bm, 1 + rnd_below(round < 6 ? 300 : 3000), round_maxlen(round));
         for (uint8_t t = 0; t < VOCAB; t++) {
             if (s.df[t] == 0) continue;
             double idf = kz_bm25_idf(s.ndocs, s.df[t]);
@@ -229,7 +247,7 @@ Test(term_cursor, batch_scores_equal_the_cursors_own_bit_for_bit)
     for (int round = 0; round < 8; round++) {
         tseg s;
         kz_bm25 bm;
-        double avgdl = scored_segment(&s, &bm, 1 + rnd_below(3000), 1 + rnd_below(40));
+        double avgdl = scored_segment(&s, &bm, 1 + rnd_below(3000), round_maxlen(round));
         for (uint8_t t = 0; t < VOCAB; t++) {
             if (s.df[t] == 0) continue;
             double idf = kz_bm25_idf(s.ndocs, s.df[t]);
@@ -307,39 +325,43 @@ Test(term_cursor, advance_lands_on_the_first_posting_at_or_after_the_target)
 Test(term_cursor, skipping_below_a_floor_stops_at_the_first_posting_above_it_or_past_the_range)
 {
     rng_state = 13;
-    tseg s;
-    kz_bm25 bm;
-    double avgdl = scored_segment(&s, &bm, 4000, 30);
-    for (uint8_t t = 0; t < VOCAB; t++) {
-        if (s.df[t] == 0) continue;
-        double idf = kz_bm25_idf(s.ndocs, s.df[t]);
-        for (int round = 0; round < 10; round++) {
-            kz_arena a = KZ_ARENA_INIT;
-            kz_cursor *c = term_cursor(&a, &s, &bm, idf, t);
-            while (c->doc != KZ_DOC_END) {
-                uint32_t from = c->doc, last = from + rnd_below(rnd_below(2) ? 50 : 2000);
-                /* a floor around the scores of this term: some postings above, most below */
-                double floor = idf * (0.3 + 0.5 * (double)rnd_below(1000) / 1000.0);
-                uint32_t want = KZ_DOC_END; /* by brute force, from the reference formula */
-                for (uint32_t d = from; d < s.ndocs && want == KZ_DOC_END; d++) {
-                    uint32_t tf = term_tf(&s, d, t);
-                    if (tf == 0) continue;
-                    if (d > last || bm25_ref(idf, tf, s.dl[d], avgdl) > floor) want = d;
+    for (int g = 0; g < 2; g++) { /* short passages, then some of KZ_LENGTH_WIDE and more */
+        tseg s;
+        kz_bm25 bm;
+        double avgdl =
+            g == 0 ? scored_segment(&s, &bm, 4000, 30) : scored_segment(&s, &bm, 1500, 600);
+        for (uint8_t t = 0; t < VOCAB; t++) {
+            if (s.df[t] == 0) continue;
+            double idf = kz_bm25_idf(s.ndocs, s.df[t]);
+            for (int round = 0; round < 10; round++) {
+                kz_arena a = KZ_ARENA_INIT;
+                kz_cursor *c = term_cursor(&a, &s, &bm, idf, t);
+                while (c->doc != KZ_DOC_END) {
+                    uint32_t from = c->doc, last = from + rnd_below(rnd_below(2) ? 50 : 2000);
+                    /* a floor around the scores of this term: some postings above, most below */
+                    double floor = idf * (0.3 + 0.5 * (double)rnd_below(1000) / 1000.0);
+                    uint32_t want = KZ_DOC_END; /* by brute force, from the reference formula */
+                    for (uint32_t d = from; d < s.ndocs && want == KZ_DOC_END; d++) {
+                        uint32_t tf = term_tf(&s, d, t);
+                        if (tf == 0) continue;
+                        if (d > last || bm25_ref(idf, tf, s.dl[d], avgdl) > floor) want = d;
+                    }
+                    cr_assert_eq(kz_term_cursor_skip_below(c, last, floor), KZ_OK, "%s",
+                                 kz_errmsg());
+                    cr_assert_eq(c->doc, want, "term %u from %u to %u: stopped at %u, not %u", t,
+                                 from, last, c->doc, want);
+                    if (c->doc != KZ_DOC_END) {
+                        uint32_t tf;
+                        cr_assert_eq(kz_term_cursor_tf(c, &tf), KZ_OK);
+                        cr_assert_eq(tf, term_tf(&s, c->doc, t));
+                        cr_assert_eq(kz_cursor_next(c), KZ_OK);
+                    }
                 }
-                cr_assert_eq(kz_term_cursor_skip_below(c, last, floor), KZ_OK, "%s", kz_errmsg());
-                cr_assert_eq(c->doc, want, "term %u from %u to %u: stopped at %u, not %u", t, from,
-                             last, c->doc, want);
-                if (c->doc != KZ_DOC_END) {
-                    uint32_t tf;
-                    cr_assert_eq(kz_term_cursor_tf(c, &tf), KZ_OK);
-                    cr_assert_eq(tf, term_tf(&s, c->doc, t));
-                    cr_assert_eq(kz_cursor_next(c), KZ_OK);
-                }
+                kz_arena_free(&a);
             }
-            kz_arena_free(&a);
         }
+        free_segment(&s);
     }
-    free_segment(&s);
 }
 
 Test(term_cursor, a_posting_beyond_the_segment_is_damage_not_a_wild_read)
@@ -353,12 +375,19 @@ Test(term_cursor, a_posting_beyond_the_segment_is_damage_not_a_wild_read)
     cr_assert_eq(kz_bm25_init(&bm, -1, -1, 3), KZ_OK);
     kz_arena a = KZ_ARENA_INIT;
     kz_cursor *c;
-    /* the segment claims only 10 passages: passage 90 cannot be looked up in doc_len */
-    cr_assert_eq(kz_term_cursor_new(&c, &a, &bm, 1.0, dl, 10, db.data, db.len, NULL, 0, 3), KZ_OK);
+    /* the segment claims only 10 passages: passage 90 cannot be looked up in its lengths */
+    uint8_t wide[20];
+    for (int i = 0; i < 10; i++) kz_store_u16le(wide + 2 * i, 3);
+    kz_lengths lengths;
+    uint64_t sum;
+    cr_assert_eq(kz_lengths_init(&lengths, wide, 2, 10, &sum), KZ_OK);
+    cr_assert_eq(kz_term_cursor_new(&c, &a, &bm, 1.0, &lengths, db.data, db.len, NULL, 0, 3),
+                 KZ_OK);
     cr_assert_eq(kz_cursor_next(c), KZ_OK);
     cr_assert_eq(c->doc, 5);
     cr_assert_eq(kz_cursor_next(c), KZ_ECORRUPT);
     cr_assert(strstr(kz_errmsg(), "passage 90") != NULL, "%s", kz_errmsg());
+    kz_lengths_free(&lengths);
     kz_arena_free(&a);
     kz_buf_free(&db);
     kz_buf_free(&pb);
@@ -379,7 +408,7 @@ Test(term_cursor, damaged_bytes_give_errors_and_never_crash)
         for (int f = 0; f < 3; f++) copy[rnd_below((uint32_t)n)] ^= (uint8_t)(1 + rnd_below(255));
         kz_arena a = KZ_ARENA_INIT;
         kz_cursor *c;
-        int rc = kz_term_cursor_new(&c, &a, &bm, 1.0, s.dl, s.ndocs, copy, n, NULL, 0, s.df[t]);
+        int rc = kz_term_cursor_new(&c, &a, &bm, 1.0, &s.lengths, copy, n, NULL, 0, s.df[t]);
         for (int steps = 0; rc == KZ_OK && c->doc != KZ_DOC_END && steps < 5000; steps++) {
             double v;
             rc = kz_cursor_score(c, &v);
@@ -420,8 +449,8 @@ static int make_phrase(kz_cursor **out, kz_arena *a, const tseg *s, const kz_bm2
         *weight += idf;
         kids[i] = term_cursor(a, s, bm, idf, terms[i]);
     }
-    cr_assert_eq(kz_phrase_cursor_new(out, a, bm, *weight, s->dl, s->ndocs, kids, offs, n), KZ_OK,
-                 "%s", kz_errmsg());
+    cr_assert_eq(kz_phrase_cursor_new(out, a, bm, *weight, &s->lengths, kids, offs, n), KZ_OK, "%s",
+                 kz_errmsg());
     return 1;
 }
 
@@ -489,10 +518,10 @@ Test(term_cursor, phrase_rejects_bad_offsets_and_non_term_children)
     kz_cursor *kids[2] = {term_cursor(&a, &s, &bm, 1.0, 0), term_cursor(&a, &s, &bm, 1.0, 1)};
     kz_cursor *c, * or ;
     uint32_t bad[2] = {1, 2}, down[2] = {0, 0};
-    cr_assert_eq(kz_phrase_cursor_new(&c, &a, &bm, 2.0, s.dl, s.ndocs, kids, bad, 2), KZ_EINVAL);
+    cr_assert_eq(kz_phrase_cursor_new(&c, &a, &bm, 2.0, &s.lengths, kids, bad, 2), KZ_EINVAL);
     cr_assert_eq(kz_or_cursor_new(& or, &a, kids, 2), KZ_OK);
     kz_cursor *mixed[2] = {kids[0], or };
-    cr_assert_eq(kz_phrase_cursor_new(&c, &a, &bm, 2.0, s.dl, s.ndocs, mixed, down, 2), KZ_EINVAL);
+    cr_assert_eq(kz_phrase_cursor_new(&c, &a, &bm, 2.0, &s.lengths, mixed, down, 2), KZ_EINVAL);
     kz_arena_free(&a);
     free_segment(&s);
 }
@@ -648,9 +677,9 @@ static size_t run_real(const qspec *q, int which, kz_topk_entry *out)
                     for (size_t j = 0; j < c->n; j++)
                         kids[j] = term_cursor(&a, s, &q->bm, kz_bm25_idf(q->N, q->df[c->terms[j]]),
                                               c->terms[j]);
-                    cr_assert_eq(kz_phrase_cursor_new(&cur, &a, &q->bm, w, s->dl, s->ndocs, kids,
-                                                      c->offs, c->n),
-                                 KZ_OK);
+                    cr_assert_eq(
+                        kz_phrase_cursor_new(&cur, &a, &q->bm, w, &s->lengths, kids, c->offs, c->n),
+                        KZ_OK);
                 }
                 lists[c->role][counts[c->role]++] = cur;
             } else if (c->role == 1) {
@@ -783,9 +812,9 @@ Test(term_cursor, damaged_positions_give_errors_and_never_crash)
         kz_cursor *kids[2], *c = NULL;
         int rc = KZ_OK;
         for (int t = 0; t < 2 && rc == KZ_OK; t++)
-            rc = kz_term_cursor_new(&kids[t], &a, &bm, 1.0, s.dl, s.ndocs, s.doc[t].data,
-                                    s.doc[t].len, s.pos[t].data, s.pos[t].len, s.df[t]);
-        if (rc == KZ_OK) rc = kz_phrase_cursor_new(&c, &a, &bm, 2.0, s.dl, s.ndocs, kids, offs, 2);
+            rc = kz_term_cursor_new(&kids[t], &a, &bm, 1.0, &s.lengths, s.doc[t].data, s.doc[t].len,
+                                    s.pos[t].data, s.pos[t].len, s.df[t]);
+        if (rc == KZ_OK) rc = kz_phrase_cursor_new(&c, &a, &bm, 2.0, &s.lengths, kids, offs, 2);
         while (rc == KZ_OK && c->doc != KZ_DOC_END) {
             int ok;
             rc = kz_cursor_confirm(c, &ok);
