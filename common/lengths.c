@@ -15,8 +15,7 @@ int kz_lengths_init(kz_lengths *l, const uint8_t *wide, uint32_t width, uint32_t
     if (l->small == NULL) return KZ_ENOMEM_FAIL();
     uint64_t sum = 0;
     for (uint32_t p = 0; p < n; p++) {
-        const uint32_t v =
-            width == 2 ? kz_load_u16le(wide + 2 * (size_t)p) : kz_load_u32le(wide + 4 * (size_t)p);
+        const uint32_t v = kz_length_wide(l, p);
         l->small[p] = (uint8_t)(v < KZ_LENGTH_WIDE ? v : KZ_LENGTH_WIDE);
         sum += v;
     }

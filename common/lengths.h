@@ -27,13 +27,19 @@ typedef struct kz_lengths {
     uint32_t n;          /* passages */
 } kz_lengths;
 
+/* The exact length of passage p (< n), from the wide lengths. */
+static inline uint32_t kz_length_wide(const kz_lengths *l, uint32_t p)
+{
+    return l->width == 2 ? kz_load_u16le(l->wide + 2 * (size_t)p)
+                         : kz_load_u32le(l->wide + 4 * (size_t)p);
+}
+
 /* The length of passage p (< n), in tokens. */
 static inline uint32_t kz_length(const kz_lengths *l, uint32_t p)
 {
     const uint32_t v = l->small[p];
     if (__builtin_expect(v < KZ_LENGTH_WIDE, 1)) return v;
-    return l->width == 2 ? kz_load_u16le(l->wide + 2 * (size_t)p)
-                         : kz_load_u32le(l->wide + 4 * (size_t)p);
+    return kz_length_wide(l, p);
 }
 
 /* Sets l up over the n lengths in wide (width 2 or 4 bytes each, little-endian; borrowed, it
