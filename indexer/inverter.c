@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "termdict.h"
+#include "zeroed.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,7 @@ void kz_inverter_free(kz_inverter *inv)
 static int grow_slots(kz_inverter *inv)
 {
     uint32_t n = inv->nslots * 2;
-    uint64_t *slots = calloc(n, sizeof *slots);
+    uint64_t *slots = kz_zeroed_alloc(n, sizeof *slots);
     if (slots == NULL) return KZ_ENOMEM_FAIL();
     for (uint32_t t = 0; t < inv->nterms; t++) {
         uint32_t h = inv->terms[t].hash;

@@ -30,6 +30,7 @@
 #include "error.h"
 #include "pairs.h"
 #include "term_writer.h"
+#include "zeroed.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,7 @@ static int make_slots(kz_pair_writer *w)
     w->start[w->npassages] = at;
     if (at > SIZE_MAX / sizeof *w->slot)
         return kz_fail(KZ_ENOMEM, "too many positions in one segment for word pairs");
-    w->slot = calloc(at ? (size_t)at : 1, sizeof *w->slot);
+    w->slot = kz_zeroed_alloc(at ? (size_t)at : 1, sizeof *w->slot);
     return w->slot ? KZ_OK : KZ_ENOMEM_FAIL();
 }
 
@@ -198,7 +199,7 @@ static size_t slot_of(uint64_t key, size_t cap)
 static int pair_table_grow(pair_table *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 1024;
-    pair_entry *e = calloc(cap, sizeof *e);
+    pair_entry *e = kz_zeroed_alloc(cap, sizeof *e);
     if (e == NULL) return KZ_ENOMEM_FAIL();
     for (size_t i = 0; i < t->cap; i++) {
         if (t->e[i].key == 0) continue;
