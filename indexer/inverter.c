@@ -95,9 +95,15 @@ static int grow_slots(kz_inverter *inv)
     return KZ_OK;
 }
 
-static int intern(kz_inverter *inv, const char *term, size_t len, term_entry **out)
+/* The 32 bits of a term's hash that the table keys it by. */
+static uint32_t term_hash(const char *term, size_t len)
 {
-    uint32_t h = (uint32_t)XXH3_64bits(term, len);
+    return (uint32_t)XXH3_64bits(term, len);
+}
+
+/* The entry of the term (of hash h), made on its first token. */
+static int intern(kz_inverter *inv, const char *term, size_t len, uint32_t h, term_entry **out)
+{
     uint32_t mask = inv->nslots - 1;
     for (uint32_t i = h & mask;; i = (i + 1) & mask) {
         uint64_t s = inv->slots[i];
@@ -131,12 +137,13 @@ static int intern(kz_inverter *inv, const char *term, size_t len, term_entry **o
     }
 }
 
-int kz_inverter_add(kz_inverter *inv, const char *term, size_t len, uint32_t position)
+/* kz_inverter_add, with the term's hash h. */
+static int add_token(kz_inverter *inv, const char *term, size_t len, uint32_t h, uint32_t position)
 {
     if (len == 0 || len > KZ_TERM_MAX)
         return kz_fail(KZ_EINVAL, "term of %zu bytes (1 to %d allowed)", len, KZ_TERM_MAX);
     term_entry *e = NULL;
-    KZ_TRY(intern(inv, term, len, &e));
+    KZ_TRY(intern(inv, term, len, h, &e));
     uint32_t doc = inv->npassages;
     size_t before = e->stream.cap;
     if (e->df == 0 || e->last_doc != doc) {
@@ -155,6 +162,58 @@ int kz_inverter_add(kz_inverter *inv, const char *term, size_t len, uint32_t pos
     inv->stream_bytes += e->stream.cap - before;
     if (!inv->cur_tokens || position > inv->cur_maxpos) inv->cur_maxpos = position;
     inv->cur_tokens = 1;
+    return KZ_OK;
+}
+
+int kz_inverter_add(kz_inverter *inv, const char *term, size_t len, uint32_t position)
+{
+    return add_token(inv, term, len, term_hash(term, len), position);
+}
+
+/* How far ahead of the token being added kz_inverter_add_tokens reaches, in tokens: it hashes a
+ * token and prefetches its table slot SLOT_AHEAD tokens before adding it; reads that slot and
+ * prefetches the term's entry ENTRY_AHEAD tokens before; and reads the entry and prefetches the
+ * term's bytes and the end of its stream TAIL_AHEAD tokens before. Each stage finds in the cache
+ * what the one before fetched, while the misses of several tokens overlap. */
+#define SLOT_AHEAD  16
+#define ENTRY_AHEAD 9
+#define TAIL_AHEAD  4
+
+/* The entry the table points at for hash h, or NULL; only a hint (another term may share h's
+ * slot, or the table may change before the token is added). */
+static const term_entry *entry_hint(const kz_inverter *inv, uint32_t h)
+{
+    uint64_t s = inv->slots[h & (inv->nslots - 1)];
+    return s != 0 && (uint32_t)(s >> 32) == h ? &inv->terms[(uint32_t)s - 1] : NULL;
+}
+
+int kz_inverter_add_tokens(kz_inverter *inv, const kz_inverter_token *t, size_t n)
+{
+    uint32_t hash[SLOT_AHEAD]; /* token i's at hash[i % SLOT_AHEAD], from i - SLOT_AHEAD on */
+    for (size_t j = 0; j < n && j < SLOT_AHEAD; j++) {
+        hash[j] = term_hash(t[j].term, t[j].len);
+        __builtin_prefetch(&inv->slots[hash[j] & (inv->nslots - 1)]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t h = hash[i % SLOT_AHEAD];
+        if (i + TAIL_AHEAD < n) {
+            const term_entry *e = entry_hint(inv, hash[(i + TAIL_AHEAD) % SLOT_AHEAD]);
+            if (e != NULL) {
+                __builtin_prefetch(inv->arena.data + e->off);
+                if (e->stream.data != NULL) __builtin_prefetch(e->stream.data + e->stream.len);
+            }
+        }
+        if (i + ENTRY_AHEAD < n) {
+            const term_entry *e = entry_hint(inv, hash[(i + ENTRY_AHEAD) % SLOT_AHEAD]);
+            if (e != NULL) __builtin_prefetch(e);
+        }
+        if (i + SLOT_AHEAD < n) {
+            const size_t j = i + SLOT_AHEAD;
+            hash[j % SLOT_AHEAD] = term_hash(t[j].term, t[j].len);
+            __builtin_prefetch(&inv->slots[hash[j % SLOT_AHEAD] & (inv->nslots - 1)]);
+        }
+        KZ_TRY(add_token(inv, t[i].term, t[i].len, h, t[i].position));
+    }
     return KZ_OK;
 }
 

@@ -25,6 +25,18 @@ void kz_inverter_free(kz_inverter *inv);
  * than the term's previous one in the passage, are rejected (KZ_EINVAL). */
 int kz_inverter_add(kz_inverter *inv, const char *term, size_t len, uint32_t position);
 
+/* A token for kz_inverter_add_tokens: the term's bytes (borrowed) and its position. */
+typedef struct kz_inverter_token {
+    const char *term;
+    uint32_t len;
+    uint32_t position;
+} kz_inverter_token;
+
+/* Adds tokens[0..n) of the current passage in order, as kz_inverter_add would one by one
+ * (stopping at the first it rejects), but faster: looking ahead in the array, it fetches the
+ * table slots, entries and streams of the next tokens while it adds this one. */
+int kz_inverter_add_tokens(kz_inverter *inv, const kz_inverter_token *tokens, size_t n);
+
 /* Ends the current passage; *length receives its length for BM25 (distinct positions). */
 int kz_inverter_end_passage(kz_inverter *inv, uint32_t *length);
 

@@ -186,7 +186,7 @@ static int get_u32(const uint8_t **p, const uint8_t *end, uint32_t *v)
 /* Replays one document; its strings are not NUL-terminated in the batch, so the sink gets
  * terminated copies (in strings). */
 static int replay_document(const kz_pipeline_sink *s, const uint8_t **pp, const uint8_t *end,
-                           kz_buf *strings)
+                           kz_buf *strings, kz_buf *tokens)
 {
     const uint8_t *p = *pp;
     const char *f[5] = {NULL};
@@ -206,14 +206,19 @@ static int replay_document(const kz_pipeline_sink *s, const uint8_t **pp, const 
         if (end - p < 4) return kz_fail(KZ_ERROR, "pipeline batch damaged");
         uint32_t ntokens = kz_load_u32le(p);
         p += 4;
+        /* at least 2 bytes a token: a malformed count cannot make us allocate much */
+        if (ntokens > (size_t)(end - p) / 2) return kz_fail(KZ_ERROR, "pipeline batch damaged");
+        kz_buf_clear(tokens);
+        KZ_TRY(kz_buf_reserve(tokens, ntokens * sizeof(kz_inverter_token)));
+        kz_inverter_token *tok = (kz_inverter_token *)(void *)tokens->data;
         for (uint32_t t = 0; t < ntokens; t++) {
-            const char *term = NULL;
             size_t len = 0;
-            uint32_t position = 0;
-            KZ_TRY(get_str(&p, end, &term, &len));
-            KZ_TRY(get_u32(&p, end, &position));
-            KZ_TRY(s->token(s->ctx, term, len, position));
+            KZ_TRY(get_str(&p, end, &tok[t].term, &len));
+            if (len > UINT32_MAX) return kz_fail(KZ_ERROR, "pipeline batch damaged");
+            tok[t].len = (uint32_t)len;
+            KZ_TRY(get_u32(&p, end, &tok[t].position));
         }
+        if (ntokens > 0) KZ_TRY(s->tokens(s->ctx, tok, ntokens));
         KZ_TRY(s->passage(s->ctx, &rec));
     }
     kz_buf_clear(strings);
@@ -236,7 +241,7 @@ static int replay_document(const kz_pipeline_sink *s, const uint8_t **pp, const 
     return KZ_OK;
 }
 
-static int replay(const kz_pipeline_sink *s, const kz_buf *data, kz_buf *strings)
+static int replay(const kz_pipeline_sink *s, const kz_buf *data, kz_buf *strings, kz_buf *tokens)
 {
     const uint8_t *p = data->data, *end = data->data + data->len;
     while (p < end) {
@@ -250,7 +255,7 @@ static int replay(const kz_pipeline_sink *s, const kz_buf *data, kz_buf *strings
             KZ_TRY(kz_buf_append_u8(strings, 0));
             s->warning(s->ctx, (const char *)strings->data);
         } else if (tag == 'D') {
-            KZ_TRY(replay_document(s, &p, end, strings));
+            KZ_TRY(replay_document(s, &p, end, strings, tokens));
         } else {
             return kz_fail(KZ_ERROR, "pipeline batch damaged");
         }
@@ -296,7 +301,7 @@ int kz_jsonl_pipeline(const kz_analyzer *analyzer, unsigned nworkers, const char
     pipeline p = {
         path, text, NULL, 0, nworkers, NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
         0};
-    kz_buf strings = KZ_BUF_INIT;
+    kz_buf strings = KZ_BUF_INIT, tokens = KZ_BUF_INIT; /* replay's scratch */
     int rc = make_chunks(&p, len);
     if (rc == KZ_OK) {
         p.workers = calloc(nworkers, sizeof *p.workers);
@@ -316,8 +321,8 @@ int kz_jsonl_pipeline(const kz_analyzer *analyzer, unsigned nworkers, const char
         pthread_mutex_lock(&p.lock);
         while (!b->ready) pthread_cond_wait(&p.changed, &p.lock);
         pthread_mutex_unlock(&p.lock);
-        rc =
-            b->status < 0 ? kz_fail(b->status, "%s", b->message) : replay(sink, &b->data, &strings);
+        rc = b->status < 0 ? kz_fail(b->status, "%s", b->message)
+                           : replay(sink, &b->data, &strings, &tokens);
         pthread_mutex_lock(&p.lock);
         b->ready = 0;
         pthread_cond_broadcast(&p.changed);
@@ -338,6 +343,7 @@ int kz_jsonl_pipeline(const kz_analyzer *analyzer, unsigned nworkers, const char
     free(p.workers);
     free(p.chunks);
     kz_buf_free(&strings);
+    kz_buf_free(&tokens);
     pthread_mutex_destroy(&p.lock);
     pthread_cond_destroy(&p.changed);
     return rc;

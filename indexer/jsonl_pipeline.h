@@ -12,6 +12,7 @@
 #ifndef KZ_JSONL_PIPELINE_H
 #define KZ_JSONL_PIPELINE_H
 
+#include "inverter.h"
 #include "kzsearch.h"
 #include "segment.h"
 
@@ -25,8 +26,9 @@
  * stops the pipeline and is returned by kz_jsonl_pipeline. */
 typedef struct kz_pipeline_sink {
     void *ctx;
-    /* A token of the current passage. */
-    int (*token)(void *ctx, const char *term, size_t len, uint32_t position);
+    /* The tokens of the current passage, in order, all at once (none: not called); the array
+     * and the terms are borrowed for the call. */
+    int (*tokens)(void *ctx, const kz_inverter_token *tokens, size_t n);
     /* The end of a passage (rec->doc is not set). */
     int (*passage)(void *ctx, const kz_passage_record *rec);
     /* The end of a document with at least one passage: name, title, date, lang and meta are

@@ -65,6 +65,11 @@ int kz_segment_builder_token(kz_segment_builder *b, const char *term, size_t len
     return kz_inverter_add(b->inv, term, len, position);
 }
 
+int kz_segment_builder_tokens(kz_segment_builder *b, const kz_inverter_token *tokens, size_t n)
+{
+    return kz_inverter_add_tokens(b->inv, tokens, n);
+}
+
 int kz_segment_builder_end_passage(kz_segment_builder *b, const kz_passage_record *rec)
 {
     uint32_t len;

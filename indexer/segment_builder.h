@@ -1,13 +1,14 @@
 /* segment_builder.h - builds the sections of a new segment from analysed documents.
  *
  * Call order, for each document: any number of passages, each given as its tokens
- * (kz_segment_builder_token) then kz_segment_builder_end_passage; then
+ * (kz_segment_builder_token, kz_segment_builder_tokens) then kz_segment_builder_end_passage; then
  * kz_segment_builder_end_doc. Finally kz_segment_builder_finish produces the sections and
  * resets the builder for the next segment. Passage ids are assigned 0, 1, 2, ... in order, and
  * a document's passages are contiguous (deletions and filters rely on it). */
 #ifndef KZ_SEGMENT_BUILDER_H
 #define KZ_SEGMENT_BUILDER_H
 
+#include "inverter.h"
 #include "segment.h"
 #include "segment_file.h"
 
@@ -22,6 +23,8 @@ void kz_segment_builder_free(kz_segment_builder *b);
 
 int kz_segment_builder_token(kz_segment_builder *b, const char *term, size_t len,
                              uint32_t position);
+/* Tokens of the passage, in order, at once (faster than one by one: kz_inverter_add_tokens). */
+int kz_segment_builder_tokens(kz_segment_builder *b, const kz_inverter_token *tokens, size_t n);
 /* Ends a passage whose text and source location are given (rec->doc is ignored). */
 int kz_segment_builder_end_passage(kz_segment_builder *b, const kz_passage_record *rec);
 /* Ends a document: doc's strings and file identity are stored; its passage range is set here. */

@@ -391,9 +391,9 @@ typedef struct jsonl_sink {
     size_t ei; /* the file's registry entry */
 } jsonl_sink;
 
-static int sink_token(void *ctx, const char *term, size_t len, uint32_t position)
+static int sink_tokens(void *ctx, const kz_inverter_token *tokens, size_t n)
 {
-    return kz_segment_builder_token(((jsonl_sink *)ctx)->a->w->builder, term, len, position);
+    return kz_segment_builder_tokens(((jsonl_sink *)ctx)->a->w->builder, tokens, n);
 }
 
 static int sink_passage(void *ctx, const kz_passage_record *rec)
@@ -432,7 +432,7 @@ static int index_jsonl(add_ctx *a, const char *path, const char *text, size_t le
     kz_writer *w = a->w;
     if (w->threads > 1) {
         jsonl_sink s = {a, path, size, hash, mtime, ei};
-        kz_pipeline_sink sink = {&s,           sink_token,   sink_passage, sink_document,
+        kz_pipeline_sink sink = {&s,           sink_tokens,  sink_passage, sink_document,
                                  sink_warning, sink_progress};
         KZ_TRY(kz_jsonl_pipeline(w->analyzer, w->threads, path, text, len, &sink));
         a->report.bytes_read = a->bytes_before + len;

@@ -12,7 +12,8 @@
 
 void *kz_zeroed_alloc(size_t n, size_t size)
 {
-    void *p = calloc(n, size); /* calloc checks n * size for overflow */
+    if (size != 0 && n > SIZE_MAX / size) return NULL;
+    void *p = calloc(n, size);
     if (p == NULL || n * size < KZ_ZEROED_MIN_BYTES) return p;
 #ifdef MADV_POPULATE_WRITE
     long page = sysconf(_SC_PAGESIZE);
