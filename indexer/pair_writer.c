@@ -115,6 +115,9 @@ static int make_slots(kz_pair_writer *w)
     return w->slot ? KZ_OK : KZ_ENOMEM_FAIL();
 }
 
+/* How many postings ahead keep_word fetches the slots it will write. */
+#define WORD_AHEAD 8
+
 /* Places a common word's occurrences for the pairs. */
 static int keep_word(kz_pair_writer *w, const char *term, size_t len, const uint32_t *docs,
                      const uint32_t *tfs, const uint32_t *positions, size_t n)
@@ -125,12 +128,20 @@ static int keep_word(kz_pair_writer *w, const char *term, size_t len, const uint
     uint32_t id = w->nwords;
     const uint32_t *p = positions;
     for (size_t i = 0; i < n; i++) {
+        /* A word's passages are spread over the whole slot array, and each slot would wait for
+         * memory in turn: fetch the slots of the passage WORD_AHEAD postings on, and where they
+         * start, twice as far on (start[] is read in order but with long strides). */
+        if (i + 2 * WORD_AHEAD < n && docs[i + 2 * WORD_AHEAD] < w->npassages)
+            __builtin_prefetch(&w->start[docs[i + 2 * WORD_AHEAD]]);
+        if (i + WORD_AHEAD < n && docs[i + WORD_AHEAD] < w->npassages)
+            __builtin_prefetch(w->slot + w->start[docs[i + WORD_AHEAD]]);
         uint32_t d = docs[i];
         if (d >= w->npassages)
             return kz_fail(KZ_EINVAL, "posting of passage %u in a segment of %u", d, w->npassages);
         uint32_t *s = w->slot + w->start[d];
+        const uint64_t length = w->start[d + 1] - w->start[d]; /* lengths[d], on start's line */
         for (uint32_t j = 0; j < tfs[i]; j++, p++) {
-            if (*p < w->lengths[d] && s[*p] == 0) {
+            if (*p < length && s[*p] == 0) {
                 s[*p] = id + 1;
                 continue;
             }
