@@ -4,11 +4,17 @@
  * asked about cp alone, then SAME or CHANGED for good; cp is CHANGED exactly when OpenCC turns it
  * alone into one different character, and then the open-addressing table `map` holds (cp, that
  * character). Code points at or above KZ_T2S_LIMIT are past the last ideograph and always SAME.
- * map's capacity is a power of two and stays at most half full, so probes end at an empty slot. */
+ * map's capacity is a power of two and stays at most half full, so probes end at an empty slot.
+ *
+ * Shortcut invariants: shortcut is 0 until the first run that needs it, then 1 for good if the
+ * generated key table's fingerprint equals the installed files' and every key starts below
+ * KZ_T2S_LIMIT, else -1 for good (every changing run then goes to OpenCC). While it is 1, bit cp
+ * of starts is set exactly when a multi-character key starts with cp. */
 #include "t2s.h"
 
 #include "buf.h"
 #include "error.h"
+#include "t2s_phrases.h"
 #include "utf8.h"
 
 #include <opencc/opencc.h>
@@ -33,6 +39,8 @@ struct kz_t2s {
     kz_buf utf8;   /* text handed to OpenCC */
     uint32_t *ask; /* code points being asked about */
     size_t ask_cap;
+    int shortcut;                     /* 0 undecided, 1 on, -1 off */
+    uint8_t starts[KZ_T2S_LIMIT / 8]; /* 1 bit a code point: a multi-character key starts here */
 };
 
 static unsigned state_of(const kz_t2s *c, uint32_t cp)
@@ -192,11 +200,72 @@ int kz_t2s_char(kz_t2s *c, uint32_t cp, uint32_t *out)
     return KZ_OK;
 }
 
+int kz_t2s_shortcut(kz_t2s *c)
+{
+    if (c->shortcut != 0) return c->shortcut > 0;
+    c->shortcut = -1;
+    uint64_t installed;
+    /* Unreadable files turn the shortcut off; opening OpenCC will then say what is wrong. */
+    if (kz_t2s_fingerprint(KZ_T2S_DIR, &installed) != KZ_OK ||
+        installed != kz_t2s_phrase_fingerprint)
+        return 0;
+    uint32_t at = 0;
+    for (uint32_t k = 0; k < kz_t2s_phrase_count; k++) {
+        uint32_t first = kz_t2s_phrase_cps[at];
+        if (first >= KZ_T2S_LIMIT) return 0;
+        c->starts[first >> 3] |= (uint8_t)(1u << (first & 7));
+        at = kz_t2s_phrase_ends[k];
+    }
+    c->shortcut = 1;
+    return 1;
+}
+
+/* The first key not below a key starting with cp (the keys are sorted). */
+static uint32_t first_key_from(uint32_t cp)
+{
+    uint32_t lo = 0, hi = kz_t2s_phrase_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t start = mid ? kz_t2s_phrase_ends[mid - 1] : 0;
+        if (kz_t2s_phrase_cps[start] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Whether a multi-character key occurs somewhere in cps[0..n); the shortcut must be on. */
+static int has_phrase(const kz_t2s *c, const uint32_t *cps, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        uint32_t cp = cps[i];
+        if (cp >= KZ_T2S_LIMIT || !((c->starts[cp >> 3] >> (cp & 7)) & 1u)) continue;
+        for (uint32_t k = first_key_from(cp); k < kz_t2s_phrase_count; k++) {
+            uint32_t start = k ? kz_t2s_phrase_ends[k - 1] : 0, len = kz_t2s_phrase_ends[k] - start;
+            if (kz_t2s_phrase_cps[start] != cp) break;
+            if (len <= n - i && memcmp(kz_t2s_phrase_cps + start, cps + i, len * sizeof *cps) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void convert_each(const kz_t2s *c, uint32_t *cps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (state_of(c, cps[i]) == T2S_CHANGED) cps[i] = map_get(c, cps[i]);
+}
+
 int kz_t2s_convert(kz_t2s *c, uint32_t *cps, size_t n)
 {
     int changed;
     KZ_TRY(classify(c, cps, n, &changed));
     if (!changed) return KZ_OK; /* already Simplified */
+    if (kz_t2s_shortcut(c) && !has_phrase(c, cps, n)) {
+        convert_each(c, cps, n); /* what OpenCC would do: see t2s_phrases.h */
+        return KZ_OK;
+    }
 
     kz_buf_clear(&c->utf8);
     KZ_TRY(kz_buf_reserve(&c->utf8, 4 * n));
@@ -217,7 +286,6 @@ int kz_t2s_convert(kz_t2s *c, uint32_t *cps, size_t n)
         opencc_convert_utf8_free(conv);
     }
     /* The phrase conversion changed the length (or failed): character by character. */
-    for (size_t i = 0; i < n; i++)
-        if (state_of(c, cps[i]) == T2S_CHANGED) cps[i] = map_get(c, cps[i]);
+    convert_each(c, cps, n);
     return KZ_OK;
 }
