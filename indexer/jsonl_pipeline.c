@@ -6,14 +6,19 @@
  *       varint passages, then per passage:
  *         varint line, varint start, varint end, varint text length, text,
  *         u32 token count, then per token: varint length, term, varint position
- * Synchronisation: one mutex and condition variable guard every batch's `ready` flag. A worker
- * fills a batch only while it is not ready and publishes it by setting ready; the caller reads
- * it only while ready and hands it back by clearing ready. The batch of chunk k lives in worker
- * k % n, ring slot (k / n) % KZ_PIPELINE_DEPTH, so both sides find it without a queue. */
+ * Chunk k (its lines, and then its batch) lives in worker k % n, ring slot
+ * (k / n) % KZ_PIPELINE_DEPTH, so both sides find it without a queue. A slot goes EMPTY →
+ * FILLED (the caller read the chunk's lines into it) → READY (the worker wrote its batch) →
+ * EMPTY (the caller replayed it), and each side touches a slot's buffers only in the states it
+ * moves the slot out of. One mutex and condition variable guard every slot's state and the end
+ * of the input (input_over, nchunks). The caller reads chunk k + n * depth into the slot of
+ * chunk k right after replaying chunk k, so the file is read in order, through buffers that are
+ * reused, and never more than n * depth chunks ahead of the replay. */
 #include "jsonl_pipeline.h"
 
 #include "buf.h"
 #include "error.h"
+#include "line_reader.h"
 #include "source.h"
 
 #include <pthread.h>
@@ -27,16 +32,16 @@
 #define CHUNK_MAX ((size_t)1 << 20)
 #define CHUNK_MIN ((size_t)4096)
 
-typedef struct chunk {
-    size_t start, end;   /* whole lines: [start, end) of the text */
-    uint64_t first_line; /* 1-based number of its first line */
-} chunk;
+enum { SLOT_EMPTY = 0, SLOT_FILLED, SLOT_READY };
 
 typedef struct batch {
-    kz_buf data;
-    int status; /* KZ_OK, or the worker's failure (then message says why) */
+    kz_buf text;         /* the chunk: whole lines of the file */
+    uint64_t first_line; /* 1-based number of its first line */
+    uint64_t end;        /* bytes of the file up to the chunk's end */
+    kz_buf data;         /* what the worker made of it */
+    int status;          /* KZ_OK, or the worker's failure (then message says why) */
     char message[MESSAGE_MAX];
-    int ready;
+    int state;
 } batch;
 
 typedef struct pipeline pipeline;
@@ -55,9 +60,10 @@ typedef struct worker {
 
 struct pipeline {
     const char *path;
-    const char *text;
-    chunk *chunks;
-    size_t nchunks;
+    kz_line_reader *reader;
+    size_t target;  /* bytes a chunk */
+    size_t nchunks; /* chunks read so far (all of them once input_over) */
+    int input_over;
     unsigned nworkers;
     worker *workers;
     pthread_mutex_t lock;
@@ -113,15 +119,15 @@ static int put_document(worker *w, kz_buf *out)
     return KZ_OK;
 }
 
-/* Parses and analyses the lines of chunk c into out. */
-static int fill(worker *w, const chunk *c, kz_buf *out)
+/* Parses and analyses the lines of b's chunk into out. */
+static int fill(worker *w, const batch *b, kz_buf *out)
 {
-    const char *text = w->p->text;
-    size_t at = c->start;
-    uint64_t line = c->first_line;
-    while (at < c->end) {
-        const char *nl = memchr(text + at, '\n', c->end - at);
-        size_t end = nl ? (size_t)(nl - text) : c->end;
+    const char *text = (const char *)b->text.data;
+    size_t at = 0, len = b->text.len;
+    uint64_t line = b->first_line;
+    while (at < len) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - text) : len;
         int rc = kz_document_from_jsonl(&w->doc, w->p->path, line, text + at, end - at);
         at = end + 1;
         line++;
@@ -142,18 +148,19 @@ static void *work(void *arg)
     worker *w = arg;
     pipeline *p = w->p;
     size_t round = 0;
-    for (size_t k = w->id; k < p->nchunks; k += p->nworkers, round++) {
+    for (size_t k = w->id;; k += p->nworkers, round++) {
         batch *b = &w->ring[round % KZ_PIPELINE_DEPTH];
         pthread_mutex_lock(&p->lock);
-        while (b->ready && !p->stop) pthread_cond_wait(&p->changed, &p->lock);
-        int stop = p->stop;
+        while (b->state != SLOT_FILLED && !p->stop && !(p->input_over && k >= p->nchunks))
+            pthread_cond_wait(&p->changed, &p->lock);
+        int go = b->state == SLOT_FILLED && !p->stop;
         pthread_mutex_unlock(&p->lock);
-        if (stop) break;
+        if (!go) break;
         kz_buf_clear(&b->data);
-        b->status = fill(w, &p->chunks[k], &b->data);
+        b->status = fill(w, b, &b->data);
         if (b->status < 0) snprintf(b->message, sizeof b->message, "%s", kz_errmsg());
         pthread_mutex_lock(&p->lock);
-        b->ready = 1;
+        b->state = SLOT_READY;
         pthread_cond_broadcast(&p->changed);
         pthread_mutex_unlock(&p->lock);
         if (b->status < 0) break; /* the caller stops at this batch */
@@ -263,50 +270,59 @@ static int replay(const kz_pipeline_sink *s, const kz_buf *data, kz_buf *strings
     return KZ_OK;
 }
 
-/* Cuts text into chunks of whole lines and numbers their first lines. */
-static int make_chunks(pipeline *p, size_t len)
+static batch *slot_of(pipeline *p, size_t k)
 {
-    size_t target = len / (4 * (size_t)p->nworkers);
-    if (target < CHUNK_MIN) target = CHUNK_MIN;
-    if (target > CHUNK_MAX) target = CHUNK_MAX;
-    size_t cap = len / target + 2;
-    p->chunks = malloc(cap * sizeof *p->chunks);
-    if (p->chunks == NULL) return KZ_ENOMEM_FAIL();
-    uint64_t line = 1;
-    for (size_t start = 0; start < len;) {
-        size_t end = start + target < len ? start + target : len;
-        if (end < len) {
-            const char *nl = memchr(p->text + end, '\n', len - end);
-            end = nl ? (size_t)(nl - p->text) + 1 : len;
-        }
-        if (p->nchunks == cap) {
-            chunk *grown = realloc(p->chunks, 2 * cap * sizeof *grown);
-            if (grown == NULL) return KZ_ENOMEM_FAIL();
-            p->chunks = grown;
-            cap *= 2;
-        }
-        p->chunks[p->nchunks++] = (chunk){start, end, line};
-        for (const char *q = p->text + start, *e = p->text + end;
-             (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
-            line++;
-        start = end;
+    return &p->workers[k % p->nworkers].ring[(k / p->nworkers) % KZ_PIPELINE_DEPTH];
+}
+
+/* Reads chunk k (the next lines of the file) into its slot, which must be EMPTY, and hands it
+ * to its worker; at the end of the file, records that there are k chunks. */
+static int read_chunk(pipeline *p, size_t k)
+{
+    batch *b = slot_of(p, k);
+    int got = kz_line_reader_next(p->reader, &b->text, p->target, &b->first_line);
+    if (got < 0) return got;
+    pthread_mutex_lock(&p->lock);
+    if (got) {
+        b->end = p->reader->handed;
+        b->state = SLOT_FILLED;
+        p->nchunks = k + 1;
+    } else {
+        p->input_over = 1;
     }
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
     return KZ_OK;
 }
 
-int kz_jsonl_pipeline(const kz_analyzer *analyzer, unsigned nworkers, const char *path,
-                      const char *text, size_t len, const kz_pipeline_sink *sink)
+/* About four chunks a worker for small files, so that every worker has some; at most CHUNK_MAX,
+ * so memory stays bounded whatever the file's size. */
+static size_t chunk_target(uint64_t bytes, unsigned nworkers)
+{
+    uint64_t target = bytes / (4 * (uint64_t)nworkers);
+    if (target < CHUNK_MIN) target = CHUNK_MIN;
+    if (target > CHUNK_MAX) target = CHUNK_MAX;
+    return (size_t)target;
+}
+
+int kz_jsonl_pipeline(const kz_analyzer *analyzer, unsigned nworkers, kz_line_reader *reader,
+                      const kz_pipeline_sink *sink)
 {
     if (nworkers == 0) nworkers = 1;
-    pipeline p = {
-        path, text, NULL, 0, nworkers, NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-        0};
+    pipeline p = {reader->path,
+                  reader,
+                  chunk_target(reader->unread + reader->pending.len, nworkers),
+                  0,
+                  0,
+                  nworkers,
+                  NULL,
+                  PTHREAD_MUTEX_INITIALIZER,
+                  PTHREAD_COND_INITIALIZER,
+                  0};
     kz_buf strings = KZ_BUF_INIT, tokens = KZ_BUF_INIT; /* replay's scratch */
-    int rc = make_chunks(&p, len);
-    if (rc == KZ_OK) {
-        p.workers = calloc(nworkers, sizeof *p.workers);
-        if (p.workers == NULL) rc = KZ_ENOMEM_FAIL();
-    }
+    int rc = KZ_OK;
+    p.workers = calloc(nworkers, sizeof *p.workers);
+    if (p.workers == NULL) rc = KZ_ENOMEM_FAIL();
     for (unsigned i = 0; rc == KZ_OK && i < nworkers; i++) {
         worker *w = &p.workers[i];
         w->p = &p;
@@ -316,18 +332,23 @@ int kz_jsonl_pipeline(const kz_analyzer *analyzer, unsigned nworkers, const char
             rc = kz_fail(KZ_ERROR, "cannot start an indexing thread");
         if (rc == KZ_OK) w->started = 1;
     }
+    const size_t ahead = (size_t)nworkers * KZ_PIPELINE_DEPTH;
+    for (size_t k = 0; rc == KZ_OK && k < ahead && !p.input_over; k++) rc = read_chunk(&p, k);
+    /* Chunk k was read before the loop reaches it, unless the file ended first. Only this
+     * thread writes nchunks and input_over, so it reads them without the lock. */
     for (size_t k = 0; rc == KZ_OK && k < p.nchunks; k++) {
-        batch *b = &p.workers[k % nworkers].ring[(k / nworkers) % KZ_PIPELINE_DEPTH];
+        batch *b = slot_of(&p, k);
         pthread_mutex_lock(&p.lock);
-        while (!b->ready) pthread_cond_wait(&p.changed, &p.lock);
+        while (b->state != SLOT_READY) pthread_cond_wait(&p.changed, &p.lock);
         pthread_mutex_unlock(&p.lock);
         rc = b->status < 0 ? kz_fail(b->status, "%s", b->message)
                            : replay(sink, &b->data, &strings, &tokens);
+        uint64_t end = b->end;
         pthread_mutex_lock(&p.lock);
-        b->ready = 0;
-        pthread_cond_broadcast(&p.changed);
+        b->state = SLOT_EMPTY;
         pthread_mutex_unlock(&p.lock);
-        if (rc == KZ_OK && sink->progress) sink->progress(sink->ctx, p.chunks[k].end);
+        if (rc == KZ_OK && sink->progress) sink->progress(sink->ctx, end);
+        if (rc == KZ_OK && !p.input_over) rc = read_chunk(&p, k + ahead);
     }
     pthread_mutex_lock(&p.lock);
     p.stop = 1;
@@ -338,10 +359,12 @@ int kz_jsonl_pipeline(const kz_analyzer *analyzer, unsigned nworkers, const char
         if (w->started) pthread_join(w->thread, NULL);
         kz_analyzer_free(w->analyzer);
         kz_document_clear(&w->doc);
-        for (int r = 0; r < KZ_PIPELINE_DEPTH; r++) kz_buf_free(&w->ring[r].data);
+        for (int r = 0; r < KZ_PIPELINE_DEPTH; r++) {
+            kz_buf_free(&w->ring[r].data);
+            kz_buf_free(&w->ring[r].text);
+        }
     }
     free(p.workers);
-    free(p.chunks);
     kz_buf_free(&strings);
     kz_buf_free(&tokens);
     pthread_mutex_destroy(&p.lock);

@@ -2,18 +2,20 @@
  * writer.
  *
  * Parsing records and analysing their passages is most of the work of indexing; building the
- * segment is the rest and must stay in one thread. So the file is cut into chunks of whole
- * lines; worker i parses and analyses chunks i, i + n, i + 2n, ... with its own analyzer (a
- * clone: analysis gives the same tokens whichever clone runs it), writing each chunk's documents
- * into a batch: their metadata, passages and every passage's tokens. The calling thread takes
- * the batches back in file order and replays them through the sink, so what the sink sees is
- * exactly what a sequential parse-and-analyse loop would produce. A worker runs at most
- * KZ_PIPELINE_DEPTH batches ahead of the caller, which bounds memory. */
+ * segment is the rest and must stay in one thread. So the calling thread reads the file in
+ * chunks of whole lines (line_reader.h); worker i parses and analyses chunks i, i + n, i + 2n,
+ * ... with its own analyzer (a clone: analysis gives the same tokens whichever clone runs it),
+ * writing each chunk's documents into a batch: their metadata, passages and every passage's
+ * tokens. The calling thread takes the batches back in file order and replays them through the
+ * sink, so what the sink sees is exactly what a sequential parse-and-analyse loop would produce.
+ * A worker runs at most KZ_PIPELINE_DEPTH chunks ahead of the caller, and the file is read no
+ * further ahead than that, which bounds memory whatever the file's size. */
 #ifndef KZ_JSONL_PIPELINE_H
 #define KZ_JSONL_PIPELINE_H
 
 #include "inverter.h"
 #include "kzsearch.h"
+#include "line_reader.h"
 #include "segment.h"
 
 #include <stddef.h>
@@ -36,13 +38,14 @@ typedef struct kz_pipeline_sink {
     int (*document)(void *ctx, const kz_doc_entry *doc);
     /* A broken line, with a message naming the file and line; the pipeline goes on. */
     void (*warning)(void *ctx, const char *message);
-    /* The first `done` bytes of the file have been replayed. May be NULL. */
+    /* The file's bytes up to offset `done` have been replayed. May be NULL. */
     void (*progress)(void *ctx, size_t done);
 } kz_pipeline_sink;
 
-/* Parses and analyses text (the contents of the JSON Lines file path) with nworkers >= 1 worker
- * threads, each on a clone of analyzer, and replays the results through sink. */
-int kz_jsonl_pipeline(const kz_analyzer *analyzer, unsigned nworkers, const char *path,
-                      const char *text, size_t len, const kz_pipeline_sink *sink);
+/* Parses and analyses the rest of the JSON Lines file that reader reads, with nworkers >= 1
+ * worker threads, each on a clone of analyzer, and replays the results through sink. A read
+ * error stops the pipeline and is returned. */
+int kz_jsonl_pipeline(const kz_analyzer *analyzer, unsigned nworkers, kz_line_reader *reader,
+                      const kz_pipeline_sink *sink);
 
 #endif

@@ -12,6 +12,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "jsonl_pipeline.h"
+#include "line_reader.h"
 #include "source.h"
 #include "zh_dict.h"
 
@@ -323,8 +324,7 @@ typedef struct add_ctx {
     void *fn_ctx;
     kz_add_report report;
     kz_document doc;
-    uint8_t *data;
-    size_t data_cap;
+    kz_buf text;           /* a text file's content, or a chunk of a JSON Lines file */
     int failed;            /* status of a fatal failure inside the walk callback */
     uint64_t bytes_before; /* bytes_read before the file being read */
 } add_ctx;
@@ -348,39 +348,6 @@ static void walk_warning(void *ctx, const char *message)
     warn(a, "%s", message);
 }
 
-static int read_whole(add_ctx *a, const char *path, uint64_t size, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return kz_fail_errno(KZ_EIO, "cannot open %s", path);
-    if (size + 1 > a->data_cap) {
-        size_t cap = (size_t)size + 1;
-        uint8_t *p = realloc(a->data, cap);
-        if (p == NULL) {
-            close(fd);
-            return KZ_ENOMEM_FAIL();
-        }
-        a->data = p;
-        a->data_cap = cap;
-    }
-    size_t got = 0;
-    int rc = KZ_OK;
-    while (got < size) {
-        ssize_t r = read(fd, a->data + got, (size_t)size - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) {
-            rc = kz_fail_errno(KZ_EIO, "cannot read %s", path);
-            break;
-        }
-        if (r == 0) break; /* the file shrank while we read it: index what is there */
-        got += (size_t)r;
-    }
-    close(fd);
-    *len = got;
-    return rc;
-}
-
-/* Indexes a JSON Lines file: one document per line; broken lines are reported and skipped.
- * ei is the file's registry entry. */
 /* The writer's side of the JSON Lines pipeline: what the workers parsed and analysed, replayed
  * into the segment builder in file order. */
 typedef struct jsonl_sink {
@@ -426,44 +393,51 @@ static void sink_progress(void *ctx, size_t done)
     a->fn(a->fn_ctx, &a->report, NULL);
 }
 
-static int index_jsonl(add_ctx *a, const char *path, const char *text, size_t len, uint64_t size,
-                       int64_t mtime, uint64_t hash, size_t ei)
+/* Bytes a chunk of a JSON Lines file read by one thread: enough to amortise the read. */
+#define KZ_JSONL_CHUNK ((size_t)1 << 20)
+
+/* Indexes the JSON Lines file r reads: one document per line; broken lines are reported and
+ * skipped. ei is the file's registry entry. With one thread, the lines are parsed and analysed
+ * here, a chunk at a time; else on the pipeline's workers. */
+static int index_jsonl(add_ctx *a, kz_line_reader *r, uint64_t size, int64_t mtime, uint64_t hash,
+                       size_t ei)
 {
     kz_writer *w = a->w;
+    const char *path = r->path;
     if (w->threads > 1) {
         jsonl_sink s = {a, path, size, hash, mtime, ei};
         kz_pipeline_sink sink = {&s,           sink_tokens,  sink_passage, sink_document,
                                  sink_warning, sink_progress};
-        KZ_TRY(kz_jsonl_pipeline(w->analyzer, w->threads, path, text, len, &sink));
-        a->report.bytes_read = a->bytes_before + len;
+        KZ_TRY(kz_jsonl_pipeline(w->analyzer, w->threads, r, &sink));
+        a->report.bytes_read = a->bytes_before + r->handed;
         return KZ_OK;
     }
-    uint64_t lineno = 0;
-    size_t at = 0;
-    while (at < len) {
-        const char *nl = memchr(text + at, '\n', len - at);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        lineno++;
-        int rc = kz_document_from_jsonl(&a->doc, path, lineno, text + at, end - at);
-        at = end + 1;
-        if (rc == KZ_SOURCE_BLANK) continue;
-        if (rc == KZ_EINVAL) {
-            warn(a, "%s", kz_errmsg());
-            continue;
+    uint64_t lineno;
+    int got;
+    while ((got = kz_line_reader_next(r, &a->text, KZ_JSONL_CHUNK, &lineno)) > 0) {
+        const char *text = (const char *)a->text.data;
+        size_t len = a->text.len, at = 0;
+        for (; at < len; lineno++) {
+            const char *nl = memchr(text + at, '\n', len - at);
+            size_t end = nl ? (size_t)(nl - text) : len;
+            int rc = kz_document_from_jsonl(&a->doc, path, lineno, text + at, end - at);
+            at = end + 1;
+            if (rc == KZ_SOURCE_BLANK) continue;
+            if (rc == KZ_EINVAL) {
+                warn(a, "%s", kz_errmsg());
+                continue;
+            }
+            KZ_TRY(rc);
+            uint32_t first = kz_segment_builder_docs(w->builder);
+            KZ_TRY(add_document(w, &a->doc, path, size, mtime, hash, &a->report.passages));
+            KZ_TRY(register_builder_docs(w, &w->reg.entries[ei], first,
+                                         kz_segment_builder_docs(w->builder) - first));
+            KZ_TRY(maybe_flush(w));
         }
-        KZ_TRY(rc);
-        if (a->fn && lineno % 4096 == 0) { /* a large file: report progress within it */
-            a->report.bytes_read = a->bytes_before + at;
-            a->fn(a->fn_ctx, &a->report, NULL);
-        }
-        uint32_t first = kz_segment_builder_docs(w->builder);
-        KZ_TRY(add_document(w, &a->doc, path, size, mtime, hash, &a->report.passages));
-        KZ_TRY(register_builder_docs(w, &w->reg.entries[ei], first,
-                                     kz_segment_builder_docs(w->builder) - first));
-        KZ_TRY(maybe_flush(w));
+        a->report.bytes_read = a->bytes_before + r->handed;
+        if (a->fn) a->fn(a->fn_ctx, &a->report, NULL); /* progress within a large file */
     }
-    a->report.bytes_read = a->bytes_before + len;
-    return KZ_OK;
+    return got;
 }
 
 static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
@@ -471,6 +445,7 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
     add_ctx *a = ctx;
     kz_writer *w = a->w;
     int rc = KZ_OK;
+    kz_line_reader r = {.fd = -1, .pending = KZ_BUF_INIT};
     a->report.files_seen++;
     size_t plen = strlen(path);
     kz_file_entry *e = kz_registry_find(&w->reg, path, plen);
@@ -480,8 +455,16 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
         a->report.files_unchanged++;
         goto report;
     }
-    size_t len = 0;
-    rc = read_whole(a, path, size, &len);
+    /* The hash first: every document of the file records it, and the file is read in chunks
+     * (a read error here skips the file, as one at the first read below does). */
+    const uint8_t *head = NULL;
+    size_t head_len = 0;
+    uint64_t hash = 0;
+    rc = kz_file_content_hash(path, size, &hash);
+    if (rc == KZ_OK && !(indexed && e->content_hash == hash)) {
+        rc = kz_line_reader_open(&r, path, size);
+        if (rc == KZ_OK) rc = kz_line_reader_peek(&r, KZ_SOURCE_HEAD, &head, &head_len);
+    }
     if (rc == KZ_EIO) {
         a->report.files_skipped++;
         warn(a, "%s (skipped)", kz_errmsg());
@@ -490,9 +473,8 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
     }
     if (rc < 0) goto fail;
     a->bytes_before = a->report.bytes_read;
-    a->report.bytes_read += len;
-    uint64_t hash = XXH3_64bits(a->data, len);
     if (indexed && e->content_hash == hash) {
+        a->report.bytes_read += size;
         a->report.files_unchanged++;
         goto report;
     }
@@ -505,7 +487,7 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
     e->size = size;
     e->mtime_ns = mtime_ns;
     e->content_hash = hash;
-    int kind = kz_source_kind(path, a->data, len < KZ_SOURCE_HEAD ? len : KZ_SOURCE_HEAD);
+    int kind = kz_source_kind(path, head, head_len);
     if (kind == KZ_SOURCE_BINARY) {
         a->report.files_skipped++;
         if (indexed) a->report.files_removed++;
@@ -513,9 +495,12 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
         goto report;
     }
     if (kind == KZ_SOURCE_JSONL) {
-        rc = index_jsonl(a, path, (const char *)a->data, len, size, mtime_ns, hash, ei);
+        rc = index_jsonl(a, &r, size, mtime_ns, hash, ei);
     } else {
-        rc = kz_document_from_text(&a->doc, path, (const char *)a->data, len);
+        rc = kz_line_reader_rest(&r, &a->text);
+        a->report.bytes_read = a->bytes_before + a->text.len;
+        if (rc == KZ_OK)
+            rc = kz_document_from_text(&a->doc, path, (const char *)a->text.data, a->text.len);
         if (rc == KZ_OK) {
             uint32_t first = kz_segment_builder_docs(w->builder);
             rc = add_document(w, &a->doc, path, size, mtime_ns, hash, &a->report.passages);
@@ -531,9 +516,11 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
     else
         a->report.files_added++;
 report:
+    kz_line_reader_close(&r);
     if (a->fn) a->fn(a->fn_ctx, &a->report, NULL);
     return 0;
 fail:
+    kz_line_reader_close(&r);
     /* The file may be indexed in part, with its size, mtime and hash already recorded: make the
        next walk of this writer see it as changed, so that it is indexed again in full. */
     e = kz_registry_find(&w->reg, path, plen);
@@ -597,7 +584,7 @@ int kz_writer_add_path(kz_writer *w, const char *path, kz_add_fn fn, void *ctx)
     }
     if (fn && rc == KZ_OK) fn(ctx, &a.report, NULL);
     kz_document_clear(&a.doc);
-    free(a.data);
+    kz_buf_free(&a.text);
     free(root);
     return rc;
 }

@@ -24,8 +24,10 @@ static void collect(void *ctx, const kz_add_report *report, const char *warning)
     if (n > 0 && w->len + (size_t)n < sizeof w->text) w->len += (size_t)n;
 }
 
-/* A JSON Lines file of a few hundred KB: many chunks for the workers, with blank and broken
- * lines, Chinese and Traditional Chinese, and records of very different sizes. */
+/* A JSON Lines file of about 1.3 MB: more chunks than the workers' slots, and more than one
+ * chunk for the sequential path (1 MiB), with blank and broken lines, Chinese and Traditional
+ * Chinese, and records of very different sizes. Line i + 1 is broken when i % 97 == 5. */
+#define RECORDS 12000
 static void write_corpus(const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -34,7 +36,7 @@ static void write_corpus(const char *path)
                            "протест",     "gas",        "prices",   "Almaty",
                            "post-Soviet", "2022-01-06", "CSTO's",   "哈萨克斯坦"};
     unsigned seed = 7;
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < RECORDS; i++) {
         seed = seed * 1103515245u + 12345u;
         if (i % 97 == 5) {
             fputs("{\"id\": \"broken\", \"text\": \"no end\n", f);
@@ -75,8 +77,15 @@ Test(pipeline, worker_threads_build_the_same_bytes_and_warnings_as_one_thread)
     char *one = kzt_path(dir, "one");
     warnings w1 = {{0}, 0};
     build(one, corpus, 1, &w1);
-    cr_assert(strstr(w1.text, "corpus.jsonl:6:") != NULL, "the broken line 6 is reported: %s",
-              w1.text);
+    size_t corpus_len;
+    free(kzt_read_file(corpus, &corpus_len));
+    cr_assert_gt(corpus_len, (size_t)1 << 20, "the sequential path reads more than one chunk");
+    /* Every broken line is reported with its number, across chunk boundaries. */
+    for (int i = 5; i < RECORDS; i += 97) {
+        char where[64];
+        snprintf(where, sizeof where, "corpus.jsonl:%d:", i + 1);
+        cr_assert(strstr(w1.text, where) != NULL, "the broken line %d is reported", i + 1);
+    }
     char *seg1 = kzt_path(one, "seg-000001.kzs");
     size_t len1;
     char *bytes1 = kzt_read_file(seg1, &len1);
