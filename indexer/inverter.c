@@ -316,6 +316,14 @@ int kz_inverter_walk(const kz_inverter *inv, uint32_t min_df, kz_inverter_term_f
     sorting = NULL;
     for (uint32_t k = 0; k < n; k++) {
         const term_entry *e = &inv->terms[order[k]];
+        /* Sorted order visits the terms at random: fetch the entry two terms ahead, and the
+         * stream and bytes of the next one, while this one is written. */
+        if (k + 2 < n) __builtin_prefetch(&inv->terms[order[k + 2]]);
+        if (k + 1 < n) {
+            const term_entry *next = &inv->terms[order[k + 1]];
+            __builtin_prefetch(next->stream.data);
+            __builtin_prefetch(inv->arena.data + next->off);
+        }
         size_t npos;
         KZ_CHECK(decode_stream(e, &w, &npos));
         KZ_CHECK(
