@@ -239,14 +239,30 @@ size_t kz_inverter_memory(const kz_inverter *inv)
 
 static _Thread_local const kz_inverter *sorting; /* qsort has no context argument */
 
+/* A term to sort: its first eight bytes as a big-endian number (zero-padded), which orders most
+ * pairs without reading the arena at random, and its index for the rest. */
+typedef struct sort_key {
+    uint64_t prefix;
+    uint32_t term;
+} sort_key;
+
 static int cmp_terms(const void *a, const void *b)
 {
-    const term_entry *x = &sorting->terms[*(const uint32_t *)a];
-    const term_entry *y = &sorting->terms[*(const uint32_t *)b];
+    const sort_key *ka = a, *kb = b;
+    if (ka->prefix != kb->prefix) return ka->prefix < kb->prefix ? -1 : 1;
+    const term_entry *x = &sorting->terms[ka->term];
+    const term_entry *y = &sorting->terms[kb->term];
     size_t n = x->len < y->len ? x->len : y->len;
     int c = memcmp(sorting->arena.data + x->off, sorting->arena.data + y->off, n);
     if (c != 0) return c;
     return (x->len > y->len) - (x->len < y->len);
+}
+
+static uint64_t prefix_of(const uint8_t *p, uint32_t len)
+{
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < 8; i++) v = v << 8 | (i < len ? p[i] : 0);
+    return v;
 }
 
 typedef struct walk_arrays {
@@ -304,23 +320,26 @@ static int decode_stream(const term_entry *e, walk_arrays *w, size_t *npos)
 int kz_inverter_walk(const kz_inverter *inv, uint32_t min_df, kz_inverter_term_fn fn, void *ctx)
 {
     int rc = KZ_OK;
-    uint32_t *order = malloc(((size_t)inv->nterms + 1) * sizeof *order);
+    sort_key *order = malloc(((size_t)inv->nterms + 1) * sizeof *order);
     walk_arrays w = {0};
     if (order == NULL) return KZ_ENOMEM_FAIL();
     if (min_df == 0) min_df = 1;
     uint32_t n = 0;
-    for (uint32_t t = 0; t < inv->nterms; t++)
-        if (inv->terms[t].df >= min_df) order[n++] = t;
+    for (uint32_t t = 0; t < inv->nterms; t++) {
+        const term_entry *e = &inv->terms[t];
+        if (e->df >= min_df)
+            order[n++] = (sort_key){prefix_of(inv->arena.data + e->off, e->len), t};
+    }
     sorting = inv;
     qsort(order, n, sizeof *order, cmp_terms);
     sorting = NULL;
     for (uint32_t k = 0; k < n; k++) {
-        const term_entry *e = &inv->terms[order[k]];
+        const term_entry *e = &inv->terms[order[k].term];
         /* Sorted order visits the terms at random: fetch the entry two terms ahead, and the
          * stream and bytes of the next one, while this one is written. */
-        if (k + 2 < n) __builtin_prefetch(&inv->terms[order[k + 2]]);
+        if (k + 2 < n) __builtin_prefetch(&inv->terms[order[k + 2].term]);
         if (k + 1 < n) {
-            const term_entry *next = &inv->terms[order[k + 1]];
+            const term_entry *next = &inv->terms[order[k + 1].term];
             __builtin_prefetch(next->stream.data);
             __builtin_prefetch(inv->arena.data + next->off);
         }
