@@ -455,16 +455,16 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
         a->report.files_unchanged++;
         goto report;
     }
-    /* The hash first: every document of the file records it, and the file is read in chunks
-     * (a read error here skips the file, as one at the first read below does). */
+    /* The kind from the file's head, then the hash of a file that may be indexed: every
+     * document records it, and the file is read in chunks after (a read error here skips the
+     * file). A binary file is never read further: nothing of it is indexed. */
     const uint8_t *head = NULL;
     size_t head_len = 0;
     uint64_t hash = 0;
-    rc = kz_file_content_hash(path, size, &hash);
-    if (rc == KZ_OK && !(indexed && e->content_hash == hash)) {
-        rc = kz_line_reader_open(&r, path, size);
-        if (rc == KZ_OK) rc = kz_line_reader_peek(&r, KZ_SOURCE_HEAD, &head, &head_len);
-    }
+    rc = kz_line_reader_open(&r, path, size);
+    if (rc == KZ_OK) rc = kz_line_reader_peek(&r, KZ_SOURCE_HEAD, &head, &head_len);
+    int kind = rc == KZ_OK ? kz_source_kind(path, head, head_len) : KZ_SOURCE_BINARY;
+    if (rc == KZ_OK && kind != KZ_SOURCE_BINARY) rc = kz_file_content_hash(path, size, &hash);
     if (rc == KZ_EIO) {
         a->report.files_skipped++;
         warn(a, "%s (skipped)", kz_errmsg());
@@ -473,7 +473,7 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
     }
     if (rc < 0) goto fail;
     a->bytes_before = a->report.bytes_read;
-    if (indexed && e->content_hash == hash) {
+    if (indexed && kind != KZ_SOURCE_BINARY && e->content_hash == hash) {
         a->report.bytes_read += size;
         a->report.files_unchanged++;
         goto report;
@@ -487,7 +487,6 @@ static int on_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ns)
     e->size = size;
     e->mtime_ns = mtime_ns;
     e->content_hash = hash;
-    int kind = kz_source_kind(path, head, head_len);
     if (kind == KZ_SOURCE_BINARY) {
         a->report.files_skipped++;
         if (indexed) a->report.files_removed++;

@@ -31,6 +31,26 @@ static char *make_text(size_t n, unsigned seed, int final_newline)
     return t;
 }
 
+/* A temporary directory holding f.txt, made of make_text's bytes. */
+typedef struct text_file {
+    char *dir, *path, *text;
+} text_file;
+
+static text_file text_file_new(size_t n, unsigned seed, int final_newline)
+{
+    text_file f = {kzt_tempdir(), NULL, make_text(n, seed, final_newline)};
+    f.path = kzt_path(f.dir, "f.txt");
+    kzt_write_file(f.path, f.text, n);
+    return f;
+}
+
+static void text_file_free(text_file *f)
+{
+    free(f->text);
+    free(f->path);
+    kzt_rmtree(f->dir);
+}
+
 static uint64_t lines_before(const char *t, size_t off)
 {
     uint64_t n = 1;
@@ -82,18 +102,14 @@ static void check_chunks(const char *path, const char *text, size_t expect_len, 
 
 static void check_file(size_t n, int final_newline)
 {
-    char *dir = kzt_tempdir();
-    char *path = kzt_path(dir, "f.txt");
-    char *text = make_text(n, (unsigned)n, final_newline);
-    kzt_write_file(path, text, n);
+    text_file f = text_file_new(n, (unsigned)n, final_newline);
+    const char *path = f.path, *text = f.text;
     const size_t targets[] = {1, 7, 4096, 65536, 1 << 20, 8 << 20};
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         check_chunks(path, text, n, n, targets[i], 0);
         check_chunks(path, text, n, n, targets[i], 8192);
     }
-    free(text);
-    free(path);
-    kzt_rmtree(dir);
+    text_file_free(&f);
 }
 
 Test(line_reader, chunks_are_whole_lines_that_make_up_the_file)
@@ -114,26 +130,20 @@ Test(line_reader, empty_and_one_line_files)
 /* stat saw one size; the file is longer (it grew) or shorter (it shrank) when read. */
 Test(line_reader, reads_no_more_than_stat_saw_and_what_is_left_of_a_shrunk_file)
 {
-    char *dir = kzt_tempdir();
-    char *path = kzt_path(dir, "f.txt");
     const size_t n = 400000;
-    char *text = make_text(n, 3, 1);
-    kzt_write_file(path, text, n);
+    text_file f = text_file_new(n, 3, 1);
+    const char *path = f.path, *text = f.text;
     check_chunks(path, text, 250000, 250000, 4096, 0);   /* grew after stat */
     check_chunks(path, text, n, n + 100000, 4096, 8192); /* shrank after stat */
     check_chunks(path, text, n, n + 100000, 1 << 20, 0);
-    free(text);
-    free(path);
-    kzt_rmtree(dir);
+    text_file_free(&f);
 }
 
 Test(line_reader, rest_after_a_peek_is_the_whole_file)
 {
-    char *dir = kzt_tempdir();
-    char *path = kzt_path(dir, "f.txt");
     const size_t n = 700000;
-    char *text = make_text(n, 5, 0);
-    kzt_write_file(path, text, n);
+    text_file f = text_file_new(n, 5, 0);
+    const char *path = f.path, *text = f.text;
     kz_line_reader r;
     cr_assert_eq(kz_line_reader_open(&r, path, n), KZ_OK);
     const uint8_t *head;
@@ -144,18 +154,14 @@ Test(line_reader, rest_after_a_peek_is_the_whole_file)
     cr_assert(all.len == n && memcmp(all.data, text, n) == 0);
     kz_buf_free(&all);
     kz_line_reader_close(&r);
-    free(text);
-    free(path);
-    kzt_rmtree(dir);
+    text_file_free(&f);
 }
 
 Test(line_reader, content_hash_is_xxh3_of_the_bytes_stat_saw)
 {
-    char *dir = kzt_tempdir();
-    char *path = kzt_path(dir, "f.txt");
     const size_t n = 2500000;
-    char *text = make_text(n, 9, 1);
-    kzt_write_file(path, text, n);
+    text_file f = text_file_new(n, 9, 1);
+    const char *path = f.path, *text = f.text;
     uint64_t h;
     cr_assert_eq(kz_file_content_hash(path, n, &h), KZ_OK);
     cr_expect_eq(h, XXH3_64bits(text, n));
@@ -163,13 +169,11 @@ Test(line_reader, content_hash_is_xxh3_of_the_bytes_stat_saw)
     cr_expect_eq(h, XXH3_64bits(text, 1234567));
     cr_assert_eq(kz_file_content_hash(path, n + 10, &h), KZ_OK);
     cr_expect_eq(h, XXH3_64bits(text, n));
-    char *gone = kzt_path(dir, "missing.txt");
+    char *gone = kzt_path(f.dir, "missing.txt");
     cr_expect_eq(kz_file_content_hash(gone, 10, &h), KZ_EIO);
     cr_expect(strstr(kz_errmsg(), "missing.txt") != NULL, "%s", kz_errmsg());
     kz_line_reader r;
     cr_expect_eq(kz_line_reader_open(&r, gone, 10), KZ_EIO);
     free(gone);
-    free(text);
-    free(path);
-    kzt_rmtree(dir);
+    text_file_free(&f);
 }
