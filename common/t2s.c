@@ -6,10 +6,11 @@
  * character). Code points at or above KZ_T2S_LIMIT are past the last ideograph and always SAME.
  * map's capacity is a power of two and stays at most half full, so probes end at an empty slot.
  *
- * Shortcut invariants: shortcut is 0 until the first run that needs it, then 1 for good if the
+ * Shortcut invariants (process-wide, decided once, since the installed files are the same for
+ * every converter): shortcut_on is set, by the first run that needs it, exactly when the
  * generated key table's fingerprint equals the installed files' and every key starts below
- * KZ_T2S_LIMIT, else -1 for good (every changing run then goes to OpenCC). While it is 1, bit cp
- * of starts is set exactly when a multi-character key starts with cp. */
+ * KZ_T2S_LIMIT (else every changing run goes to OpenCC). While it is set, bit cp of key_starts
+ * is set exactly when a multi-character key starts with cp; neither changes afterwards. */
 #include "t2s.h"
 
 #include "buf.h"
@@ -18,6 +19,7 @@
 #include "utf8.h"
 
 #include <opencc/opencc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,9 +41,11 @@ struct kz_t2s {
     kz_buf utf8;   /* text handed to OpenCC */
     uint32_t *ask; /* code points being asked about */
     size_t ask_cap;
-    int shortcut;                     /* 0 undecided, 1 on, -1 off */
-    uint8_t starts[KZ_T2S_LIMIT / 8]; /* 1 bit a code point: a multi-character key starts here */
 };
+
+static pthread_once_t shortcut_once = PTHREAD_ONCE_INIT;
+static int shortcut_on;
+static uint8_t key_starts[KZ_T2S_LIMIT / 8]; /* 1 bit a code point: a key starts with it */
 
 static unsigned state_of(const kz_t2s *c, uint32_t cp)
 {
@@ -200,24 +204,30 @@ int kz_t2s_char(kz_t2s *c, uint32_t cp, uint32_t *out)
     return KZ_OK;
 }
 
-int kz_t2s_shortcut(kz_t2s *c)
+static void decide_shortcut(void)
 {
-    if (c->shortcut != 0) return c->shortcut > 0;
-    c->shortcut = -1;
     uint64_t installed;
     /* Unreadable files turn the shortcut off; opening OpenCC will then say what is wrong. */
     if (kz_t2s_fingerprint(KZ_T2S_DIR, &installed) != KZ_OK ||
         installed != kz_t2s_phrase_fingerprint)
-        return 0;
+        return;
     uint32_t at = 0;
     for (uint32_t k = 0; k < kz_t2s_phrase_count; k++) {
         uint32_t first = kz_t2s_phrase_cps[at];
-        if (first >= KZ_T2S_LIMIT) return 0;
-        c->starts[first >> 3] |= (uint8_t)(1u << (first & 7));
+        if (first >= KZ_T2S_LIMIT) {
+            memset(key_starts, 0, sizeof key_starts);
+            return;
+        }
+        key_starts[first >> 3] |= (uint8_t)(1u << (first & 7));
         at = kz_t2s_phrase_ends[k];
     }
-    c->shortcut = 1;
-    return 1;
+    shortcut_on = 1;
+}
+
+int kz_t2s_shortcut(void)
+{
+    pthread_once(&shortcut_once, decide_shortcut);
+    return shortcut_on;
 }
 
 /* The first key not below a key starting with cp (the keys are sorted). */
@@ -236,11 +246,11 @@ static uint32_t first_key_from(uint32_t cp)
 }
 
 /* Whether a multi-character key occurs somewhere in cps[0..n); the shortcut must be on. */
-static int has_phrase(const kz_t2s *c, const uint32_t *cps, size_t n)
+static int has_phrase(const uint32_t *cps, size_t n)
 {
     for (size_t i = 0; i + 1 < n; i++) {
         uint32_t cp = cps[i];
-        if (cp >= KZ_T2S_LIMIT || !((c->starts[cp >> 3] >> (cp & 7)) & 1u)) continue;
+        if (cp >= KZ_T2S_LIMIT || !((key_starts[cp >> 3] >> (cp & 7)) & 1u)) continue;
         for (uint32_t k = first_key_from(cp); k < kz_t2s_phrase_count; k++) {
             uint32_t start = k ? kz_t2s_phrase_ends[k - 1] : 0, len = kz_t2s_phrase_ends[k] - start;
             if (kz_t2s_phrase_cps[start] != cp) break;
@@ -262,7 +272,7 @@ int kz_t2s_convert(kz_t2s *c, uint32_t *cps, size_t n)
     int changed;
     KZ_TRY(classify(c, cps, n, &changed));
     if (!changed) return KZ_OK; /* already Simplified */
-    if (kz_t2s_shortcut(c) && !has_phrase(c, cps, n)) {
+    if (kz_t2s_shortcut() && !has_phrase(cps, n)) {
         convert_each(c, cps, n); /* what OpenCC would do: see t2s_phrases.h */
         return KZ_OK;
     }

@@ -38,8 +38,8 @@ int kz_t2s_convert(kz_t2s *c, uint32_t *cps, size_t n);
 int kz_t2s_char(kz_t2s *c, uint32_t cp, uint32_t *out);
 
 /* Whether runs without a multi-character key are converted without OpenCC: true when the key
- * table built into the library describes the installed OpenCC files (decided at the first call,
- * which reads them). */
-int kz_t2s_shortcut(kz_t2s *c);
+ * table built into the library describes the installed OpenCC files (decided once per process,
+ * at the first call, which reads them; the same for every converter). */
+int kz_t2s_shortcut(void);
 
 #endif

@@ -59,10 +59,10 @@ typedef struct worker {
 } worker;
 
 struct pipeline {
-    const char *path;
-    kz_line_reader *reader;
-    size_t target;  /* bytes a chunk */
-    size_t nchunks; /* chunks read so far (all of them once input_over) */
+    const char *path;       /* the reader's, for the workers' messages: they never touch it */
+    kz_line_reader *reader; /* the caller's thread only */
+    size_t target;          /* bytes a chunk */
+    size_t nchunks;         /* chunks read so far (all of them once input_over) */
     int input_over;
     unsigned nworkers;
     worker *workers;
