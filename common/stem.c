@@ -2,9 +2,10 @@
  *
  * Cache invariants: KZ_STEM_CACHE_SLOTS slots of one cache line's half each, each either empty
  * (len == 0) or holding one word, the language it was stemmed for and Snowball's stem of it:
- * bytes[] holds the word, then the stem unless the stem is a prefix of the word (stem_prefix),
- * and a pair that does not fit in bytes[] is simply not cached. A slot is chosen by a hash of
- * (language, word); a colliding word overwrites it. */
+ * bytes[] holds the word, then the stem unless the stem is a prefix of the word (KZ_STEM_PREFIX
+ * set in lang), and a pair that does not fit in bytes[] is simply not cached. The slots start on
+ * a cache line (cache, inside cache_mem). A slot is chosen by a hash of (language, word); a
+ * colliding word overwrites it. */
 #include "stem.h"
 
 #include "buf.h"
@@ -31,8 +32,8 @@
 
 typedef struct cache_slot {
     uint8_t len;      /* of the word; 0: empty */
-    uint8_t lang;     /* a kz_stem_lang */
-    uint8_t stem_len; /* of the stem: at bytes (stem_prefix), else right after the word */
+    uint8_t lang;     /* a kz_stem_lang, | KZ_STEM_PREFIX when the stem is a prefix of the word */
+    uint8_t stem_len; /* of the stem: at bytes (KZ_STEM_PREFIX), else right after the word */
     char bytes[KZ_STEM_CACHE_BYTES];
 } cache_slot;
 
@@ -41,7 +42,8 @@ typedef struct cache_slot {
 struct kz_stemmer {
     struct sb_stemmer *english;
     struct sb_stemmer *russian;
-    _Alignas(64) cache_slot cache[KZ_STEM_CACHE_SLOTS];
+    void *cache_mem;   /* calloc'd, so untouched slots cost no page; one line over */
+    cache_slot *cache; /* KZ_STEM_CACHE_SLOTS slots: cache_mem's first cache line boundary on */
 };
 
 _Static_assert(sizeof(cache_slot) == 32, "a stem cache slot is half a cache line");
@@ -49,9 +51,14 @@ _Static_assert(sizeof(cache_slot) == 32, "a stem cache slot is half a cache line
 int kz_stemmer_new(kz_stemmer **out)
 {
     *out = NULL;
-    kz_stemmer *s = aligned_alloc(64, sizeof *s);
-    if (s != NULL) memset(s, 0, sizeof *s);
+    kz_stemmer *s = calloc(1, sizeof *s);
     if (s == NULL) return KZ_ENOMEM_FAIL();
+    s->cache_mem = calloc(KZ_STEM_CACHE_SLOTS + 2, sizeof(cache_slot));
+    if (s->cache_mem == NULL) {
+        free(s);
+        return KZ_ENOMEM_FAIL();
+    }
+    s->cache = (cache_slot *)(void *)(((uintptr_t)s->cache_mem + 63) & ~(uintptr_t)63);
     s->english = sb_stemmer_new("english", "UTF_8");
     s->russian = sb_stemmer_new("russian", "UTF_8");
     if (s->english == NULL || s->russian == NULL) {
@@ -68,6 +75,7 @@ void kz_stemmer_free(kz_stemmer *s)
     if (s == NULL) return;
     if (s->english) sb_stemmer_delete(s->english);
     if (s->russian) sb_stemmer_delete(s->russian);
+    free(s->cache_mem);
     free(s);
 }
 
