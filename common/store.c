@@ -62,13 +62,14 @@
 
 /* While records are added, closed blocks wait in chunks of about KZ_ST_CHUNK bytes of content
  * compressed at zstd level 1, which keeps a segment's records in about a third of their size
- * until the dictionary can be trained on all of them (zstd -b1 -B64KiB on the benchmark corpus:
- * ratio 0.31, 3 ms per MB to compress and 0.7 to decompress, against about 25 ms per MB for
- * the final compression of the passages' 768-byte blocks at level 6). */
-#define KZ_ST_CHUNK       (64u * 1024)
+ * until the dictionary can be trained on all of them. Chunks of 1 MiB rather than 64 KiB: each
+ * frame starts with clean match tables, and on the benchmark collection's passages (zstd level 1,
+ * best of 7) 1 MiB frames compressed in 2.8 ms per MB against 3.6, decompressed in 0.63 against
+ * 0.77, and kept 0.380 of the bytes against 0.401. */
+#define KZ_ST_CHUNK       (1024u * 1024)
 #define KZ_ST_STAGE_LEVEL 1
-/* The final compression uses a second thread from this many chunks (1 MiB of records) on. */
-#define KZ_ST_THREAD_CHUNKS 16u
+/* The final compression uses a second thread from this much content and two chunks on. */
+#define KZ_ST_THREAD_BYTES (1024u * 1024)
 
 struct kz_store_writer {
     kz_buf lens;   /* varint lengths of the records of the open block */
@@ -424,7 +425,7 @@ int kz_store_writer_finish(kz_store_writer *w, kz_buf *out)
     jobs[1] = (compress_job){.w = w, .cdict = cdict, .out = &jobs[1].own, .base = 0};
     halves(w, &jobs[0].range, &jobs[1].range);
     pthread_t helper;
-    started = w->chunks.len / 16 >= KZ_ST_THREAD_CHUNKS &&
+    started = w->chunks.len / 16 >= 2 && w->content_bytes >= KZ_ST_THREAD_BYTES &&
               pthread_create(&helper, NULL, run_job, &jobs[1]) == 0;
     run_job(&jobs[0]);
     if (started)
