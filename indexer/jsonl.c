@@ -5,7 +5,9 @@
  * JSONL_MAX_DEPTH) and records every member of the top-level object: the raw spans of its key
  * and value, and its key decoded into doc->scratch. Duplicate keys: the last one wins, for the
  * known fields (id, text, title, lang, date) and for the others alike. The winners of the known
- * fields are then decoded into the document's own buffers; the other winners are copied
+ * fields are then decoded into the document's own buffers (a string without escapes, which the
+ * pass has validated, is copied as it is rather than parsed again: the text field is most of a
+ * line); the other winners are copied
  * verbatim, in line order, into meta_json. Any error names the file, line and 1-based byte
  * column. */
 #include <stdarg.h>
@@ -26,6 +28,7 @@ typedef struct member {
     size_t vs, ve;     /* raw value */
     size_t dk, dk_len; /* decoded key: doc->scratch bytes [dk, dk + dk_len) */
     int type;          /* a jtype */
+    int plain;         /* a string without escapes: its bytes are its decoded value */
     int winner;        /* the last member with this key */
 } member;
 
@@ -34,6 +37,7 @@ typedef struct parser {
     size_t len, pos;
     const char *file;
     uint64_t lineno;
+    int escapes; /* the last string parsed held a backslash escape */
 } parser;
 
 static int perr(const parser *p, size_t at, const char *fmt, ...) KZ_PRINTF(3, 4);
@@ -157,6 +161,7 @@ static int parse_string(parser *p, kz_buf *out)
 {
     const unsigned char *s = p->s;
     size_t i = p->pos + 1, n = p->len;
+    p->escapes = 0;
     for (;;) {
         size_t run = i;
         i = plain_run(s, i, n);
@@ -170,6 +175,7 @@ static int parse_string(parser *p, kz_buf *out)
         if (c < 0x20) return perr(p, i, "control character U+%04X in a string must be escaped", c);
         if (c >= 0x80) return perr(p, i, "invalid UTF-8 byte 0x%02X in a string", c);
         /* a backslash escape */
+        p->escapes = 1;
         if (i + 1 >= n) return perr(p, p->pos, "unterminated string");
         unsigned char e = s[i + 1];
         const char *simple = strchr("\"\\/bfnrt", e);
@@ -323,6 +329,7 @@ static int parse_object(parser *p, kz_document *doc, size_t *count)
         int type = parse_value(p, 1);
         if (type < 0) return type;
         m.type = type;
+        m.plain = type == J_STRING && !p->escapes;
         m.ve = p->pos;
         KZ_TRY(kz_buf_append(fields, &m, sizeof m));
         (*count)++;
@@ -380,12 +387,20 @@ static int key_is(const kz_document *doc, const member *m, const char *name)
     return m->dk_len == n && memcmp(doc->scratch.data + m->dk, name, n) == 0;
 }
 
-/* Decodes the string value of m into out (NUL-terminated); rejects U+0000 (a C string field). */
+/* Appends the decoded string value of m to out. */
+static int string_value(parser *p, const member *m, kz_buf *out)
+{
+    if (m->plain) return kz_buf_append(out, p->s + m->vs + 1, m->ve - m->vs - 2);
+    p->pos = m->vs;
+    return parse_string(p, out);
+}
+
+/* Decodes the string value of m into out (NUL-terminated); rejects U+0000 (a C string field),
+ * which only an escape can spell. */
 static int decode_field(parser *p, const member *m, kz_buf *out, const char *what)
 {
-    p->pos = m->vs;
-    KZ_TRY(parse_string(p, out));
-    if (memchr(out->data, 0, out->len))
+    KZ_TRY(string_value(p, m, out));
+    if (!m->plain && memchr(out->data, 0, out->len))
         return perr(p, m->vs, "\"%s\" must not contain U+0000", what);
     return kz_buf_terminate(out);
 }
@@ -450,8 +465,7 @@ static int build(parser *p, kz_document *doc, member *ms, size_t n)
         }
     }
     if (!text) return perr(p, 0, "the object has no \"text\" field");
-    p->pos = text->vs;
-    KZ_TRY(parse_string(p, &doc->text_buf));
+    KZ_TRY(string_value(p, text, &doc->text_buf));
     KZ_TRY(kz_buf_terminate(&doc->text_buf));
     doc->text = (const char *)doc->text_buf.data;
     doc->text_len = doc->text_buf.len;
@@ -475,7 +489,7 @@ int kz_document_from_jsonl(kz_document *doc, const char *file, uint64_t lineno, 
 {
     if (!doc || !file || (!line && len)) return kz_fail(KZ_EINVAL, "JSON line: no file or line");
     kz_document_reset(doc);
-    parser p = {(const unsigned char *)line, len, 0, file, lineno};
+    parser p = {(const unsigned char *)line, len, 0, file, lineno, 0};
     size_t n = 0;
     int rc = KZ_OK;
     if (len >= 3 && p.s[0] == 0xEF && p.s[1] == 0xBB && p.s[2] == 0xBF) p.pos = 3;
