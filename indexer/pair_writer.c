@@ -17,6 +17,10 @@
  *      sort, without storing the occurrences in between, and without a second lookup of each
  *      in a table larger than the caches): each pair's postings come out in (passage,
  *      position) order, as the encoder takes them.
+ * The pairs' table is a plain array indexed by (a, b) when the common words are few enough for
+ * it to be no larger than a hash table of the occurrences could grow (on the benchmark
+ * collection, 992 words: 3.9 MB, against a 16 MB hash table whose every lookup missed the
+ * caches); otherwise a hash table.
  *
  * Invariants: word ids follow the words' memcmp order; until the counting scan, slot[start[d] +
  * q] is 1 + the id of a common word at position q of passage d, or 0, and every other
@@ -38,12 +42,13 @@
 struct kz_pair_writer {
     const uint32_t *lengths;
     uint32_t npassages, threshold;
-    uint32_t nwords; /* common words */
-    kz_buf words;    /* their bytes, concatenated */
-    kz_buf word_off; /* u32 per common word, and one more: where its bytes start */
-    uint64_t *start; /* npassages + 1: passage d's first slot; with the first common word */
-    uint32_t *slot;  /* start[npassages] slots */
-    kz_buf overflow; /* placed: common words' occurrences that found their slot taken */
+    uint32_t nwords;      /* common words */
+    kz_buf words;         /* their bytes, concatenated */
+    kz_buf word_off;      /* u32 per common word, and one more: where its bytes start */
+    uint64_t *start;      /* npassages + 1: passage d's first slot; with the first common word */
+    uint32_t *slot;       /* start[npassages] slots */
+    kz_buf overflow;      /* placed: common words' occurrences that found their slot taken */
+    uint64_t occurrences; /* of common words, placed in slots or in overflow */
     /* the output */
     kz_buf postings, positions;
     kz_buf terms;    /* the pair terms' bytes, concatenated */
@@ -149,6 +154,7 @@ static int keep_word(kz_pair_writer *w, const char *term, size_t len, const uint
             KZ_TRY(kz_buf_append(&w->overflow, &o, sizeof o));
         }
     }
+    w->occurrences += (uint64_t)(p - positions);
     KZ_TRY(kz_buf_append(&w->words, term, len));
     KZ_TRY(kz_buf_append_u32le(&w->word_off, (uint32_t)w->words.len));
     w->nwords++;
@@ -179,26 +185,45 @@ static int write_list(kz_pair_writer *w, const char *term, size_t len, const uin
     return kz_buf_append(&w->infos, &info, sizeof info);
 }
 
-/* (word a, word b) -> dense pair id and its count, open addressing; keys are a * nwords + b + 1
- * (0: empty). A hit touches one entry: key, id and count side by side, since the table is
- * larger than the caches and each of the first scan's millions of lookups is a miss. */
+/* (word a, word b) -> dense pair id, with each id's key and count; a pair's key is a * nwords
+ * + b. Either an array with a slot per key (direct), or open addressing on key + 1 (0: empty),
+ * where a hit touches one entry: key and id side by side, since each of the first scan's
+ * millions of lookups misses the caches. */
 typedef struct pair_entry {
     uint64_t key;
-    uint32_t id, count;
+    uint32_t id;
 } pair_entry;
 
 typedef struct pair_table {
-    pair_entry *e;
+    uint32_t *direct; /* nwords * nwords slots: 1 + the dense id of that key, or 0; or NULL */
+    pair_entry *e;    /* without direct: the hash table */
     size_t cap, n;
-    uint64_t *key_of; /* per dense id: its key, a * nwords + b */
+    uint64_t *key_of; /* per dense id: its key */
+    uint32_t *count;  /* per dense id: its occurrences */
     size_t ids_cap;
     uint64_t total; /* occurrences counted */
 } pair_table;
 
+/* The largest direct table, in slots (16 MiB), and its size against the occurrences: a hash
+ * table holding one pair per occurrence at most half full would take 32 bytes for each. */
+#define PAIR_DIRECT_MAX            (4u * 1024 * 1024)
+#define PAIR_DIRECT_PER_OCCURRENCE 8u
+
+static int pair_table_init(pair_table *t, uint32_t nwords, uint64_t occurrences)
+{
+    memset(t, 0, sizeof *t);
+    uint64_t slots = (uint64_t)nwords * nwords;
+    if (slots > PAIR_DIRECT_MAX || slots > PAIR_DIRECT_PER_OCCURRENCE * occurrences) return KZ_OK;
+    t->direct = kz_zeroed_alloc(slots ? (size_t)slots : 1, sizeof *t->direct);
+    return t->direct ? KZ_OK : KZ_ENOMEM_FAIL();
+}
+
 static void pair_table_free(pair_table *t)
 {
+    free(t->direct);
     free(t->e);
     free(t->key_of);
+    free(t->count);
 }
 
 static size_t slot_of(uint64_t key, size_t cap)
@@ -224,48 +249,65 @@ static int pair_table_grow(pair_table *t)
     return KZ_OK;
 }
 
-/* The dense id of pair key (a * nwords + b), counting one more occurrence of it. */
-static int pair_table_hit(pair_table *t, uint64_t key, uint32_t *id)
+/* Gives pair key a new dense id, counted once. */
+static int pair_table_new_id(pair_table *t, uint64_t key, uint32_t *id)
 {
-    if ((t->n + 1) * 2 > t->cap) KZ_TRY(pair_table_grow(t));
-    size_t s = slot_of(key + 1, t->cap);
-    for (;; s = (s + 1) & (t->cap - 1)) {
-        if (t->e[s].key == key + 1) {
-            *id = t->e[s].id;
-            t->e[s].count++;
-            t->total++;
-            return KZ_OK;
-        }
-        if (t->e[s].key == 0) break;
-    }
     if (t->n >= UINT32_MAX - 1) return kz_fail(KZ_ENOMEM, "too many word pairs in one segment");
     if (t->n == t->ids_cap) {
         size_t cap = t->ids_cap ? t->ids_cap * 2 : 1024;
         uint64_t *key_of = realloc(t->key_of, cap * sizeof *key_of);
         if (key_of == NULL) return KZ_ENOMEM_FAIL();
         t->key_of = key_of;
+        uint32_t *count = realloc(t->count, cap * sizeof *count);
+        if (count == NULL) return KZ_ENOMEM_FAIL();
+        t->count = count;
         t->ids_cap = cap;
     }
     *id = (uint32_t)t->n++;
-    t->e[s] = (pair_entry){key + 1, *id, 1};
     t->key_of[*id] = key;
+    t->count[*id] = 1;
     t->total++;
+    return KZ_OK;
+}
+
+/* The dense id of pair key (a * nwords + b), counting one more occurrence of it. */
+static int pair_table_hit(pair_table *t, uint64_t key, uint32_t *id)
+{
+    if (t->direct) {
+        uint32_t v = t->direct[key];
+        if (v == 0) {
+            KZ_TRY(pair_table_new_id(t, key, id));
+            t->direct[key] = *id + 1;
+            return KZ_OK;
+        }
+        *id = v - 1;
+        t->count[*id]++;
+        t->total++;
+        return KZ_OK;
+    }
+    if ((t->n + 1) * 2 > t->cap) KZ_TRY(pair_table_grow(t));
+    size_t s = slot_of(key + 1, t->cap);
+    for (;; s = (s + 1) & (t->cap - 1)) {
+        if (t->e[s].key == key + 1) {
+            *id = t->e[s].id;
+            t->count[*id]++;
+            t->total++;
+            return KZ_OK;
+        }
+        if (t->e[s].key == 0) break;
+    }
+    KZ_TRY(pair_table_new_id(t, key, id));
+    t->e[s] = (pair_entry){key + 1, *id};
     return KZ_OK;
 }
 
 /* The dense id of a pair key the table holds. */
 static uint32_t pair_table_id(const pair_table *t, uint64_t key)
 {
+    if (t->direct) return t->direct[key] - 1;
     size_t s = slot_of(key + 1, t->cap);
     while (t->e[s].key != key + 1) s = (s + 1) & (t->cap - 1);
     return t->e[s].id;
-}
-
-/* Each dense id's count, into count[t->n]. */
-static void pair_table_counts(const pair_table *t, uint32_t *count)
-{
-    for (size_t i = 0; i < t->cap; i++)
-        if (t->e[i].key) count[t->e[i].id] = t->e[i].count;
 }
 
 /* What a scan of the pair occurrences does with them: count them in the table (docs NULL), or
@@ -422,31 +464,30 @@ static int write_pair(kz_pair_writer *w, uint64_t key, const uint32_t *docs, con
  * postings. */
 static int add_pairs(kz_pair_writer *w)
 {
-    pair_table t = {0};
+    pair_table t;
     pair_sink sink = {&t, NULL, NULL, NULL};
     ranked *order = NULL;
-    uint32_t *udocs = NULL, *tfs = NULL, *count = NULL;
+    uint32_t *udocs = NULL, *tfs = NULL;
     if (w->overflow.len > 0) /* (data is NULL when empty, which qsort may not take) */
         qsort(w->overflow.data, w->overflow.len / sizeof(placed), sizeof(placed), cmp_placed);
-    int rc = scan_pairs(w, &sink);
+    int rc = pair_table_init(&t, w->nwords, w->occurrences);
     KZ_CHECK(rc);
+    KZ_CHECK(scan_pairs(w, &sink));
     if (t.total > UINT32_MAX) {
         rc = kz_fail(KZ_ENOMEM, "too many word pairs in one segment");
         goto done;
     }
     size_t np = t.n ? t.n : 1, ne = t.total ? (size_t)t.total : 1;
     uint32_t most = 1, at = 0;
+    const uint32_t *count = t.count;
     order = malloc(np * sizeof *order);
-    count = malloc(np * sizeof *count);
     sink.fill = malloc(np * sizeof *sink.fill);
     sink.docs = malloc(ne * sizeof *sink.docs);
     sink.pos = malloc(ne * sizeof *sink.pos);
-    if (order == NULL || count == NULL || sink.fill == NULL || sink.docs == NULL ||
-        sink.pos == NULL) {
+    if (order == NULL || sink.fill == NULL || sink.docs == NULL || sink.pos == NULL) {
         rc = KZ_ENOMEM_FAIL();
         goto done;
     }
-    pair_table_counts(&t, count);
     for (size_t i = 0; i < t.n; i++) order[i] = (ranked){t.key_of[i], (uint32_t)i};
     qsort(order, t.n, sizeof *order, cmp_ranked);
     for (size_t r = 0; r < t.n; r++) {
@@ -473,7 +514,6 @@ static int add_pairs(kz_pair_writer *w)
 done:
     pair_table_free(&t);
     free(order);
-    free(count);
     free(sink.fill);
     free(sink.docs);
     free(sink.pos);

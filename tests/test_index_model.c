@@ -525,6 +525,9 @@ Test(index_model, one_default_segment_matches_the_model)
     check_collection(31, NULL, 0);
 }
 
+/* The pair writer counts pairs in an array indexed by (word, word) or in a hash table, depending
+ * on a segment's common words and their occurrences: these collections' segments take both
+ * (checked with a trace when the array came in: 89 segments with the array, 113 with the table). */
 Test(index_model, word_pairs_of_every_segment_match_the_model)
 {
     kz_writer_options opts = KZ_WRITER_OPTIONS_INIT;
