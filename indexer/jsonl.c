@@ -5,11 +5,10 @@
  * JSONL_MAX_DEPTH) and records every member of the top-level object: the raw spans of its key
  * and value, and its key decoded into doc->scratch. Duplicate keys: the last one wins, for the
  * known fields (id, text, title, lang, date) and for the others alike. The winners of the known
- * fields are then decoded into the document's own buffers (a string without escapes, which the
- * pass has validated, is copied as it is rather than parsed again: the text field is most of a
- * line); the other winners are copied
- * verbatim, in line order, into meta_json. Any error names the file, line and 1-based byte
- * column. */
+ * fields are then decoded into the document's own buffers; the other winners are copied verbatim,
+ * in line order, into meta_json. A string without escapes, which the pass has validated, is its
+ * own decoding and is copied as it is rather than parsed again (the text field is most of a
+ * line). Any error names the file, line and 1-based byte column. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
