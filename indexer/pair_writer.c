@@ -185,10 +185,11 @@ static int write_list(kz_pair_writer *w, const char *term, size_t len, const uin
     return kz_buf_append(&w->infos, &info, sizeof info);
 }
 
-/* (word a, word b) -> dense pair id, with each id's key and count; a pair's key is a * nwords
- * + b. Either an array with a slot per key (direct), or open addressing on key + 1 (0: empty),
- * where a hit touches one entry: key and id side by side, since each of the first scan's
- * millions of lookups misses the caches. */
+/* (word a, word b) -> dense pair id, with each id's key and count in arrays by id; a pair's key
+ * is a * nwords + b. Either an array with a slot per key (direct), or open addressing on key + 1
+ * (0: empty), whose probe reads key and id side by side, since each of the first scan's millions
+ * of lookups misses the caches. Either way a hit then bumps its count, in an array of 4 bytes a
+ * pair, far smaller than the table. */
 typedef struct pair_entry {
     uint64_t key;
     uint32_t id;
