@@ -99,7 +99,7 @@ void kz_buf_free(kz_buf *b)
     b->len = b->cap = 0;
 }
 
-int kz_read_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+int kz_read_varint_long(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
     const uint8_t *q = *p;
     uint64_t v = 0;
