@@ -109,15 +109,16 @@ int kz_store_writer_new_with(kz_store_writer **out, const kz_store_params *p)
 static void *finish_job(void *arg)
 {
     kz_store_finish_job *j = arg;
-    j->rc = kz_store_writer_finish(j->w, j->out);
+    j->rc = kz_store_writer_finish_split(j->w, j->out, j->rest);
     if (j->rc < 0) snprintf(j->msg, sizeof j->msg, "%s", kz_errmsg());
     return NULL;
 }
 
-void kz_store_finish_start(kz_store_finish_job *job, kz_store_writer *w, kz_buf *out)
+void kz_store_finish_start(kz_store_finish_job *job, kz_store_writer *w, kz_buf *out, kz_buf *rest)
 {
     job->w = w;
     job->out = out;
+    job->rest = rest;
     job->rc = KZ_OK;
     job->msg[0] = '\0';
     job->started = pthread_create(&job->helper, NULL, finish_job, job) == 0;
@@ -212,16 +213,16 @@ int kz_store_writer_add(kz_store_writer *w, const void *record, size_t len)
     return KZ_OK;
 }
 
-/* A run of closed chunks: [c0, c1), whose first block is block0 and whose first frame starts
- * at start0 in stage. */
+/* A run of closed chunks: [c0, c1), which hold the blocks [block0, block1) and whose first frame
+ * starts at start0 in stage. */
 typedef struct chunk_range {
-    size_t c0, c1, block0;
+    size_t c0, c1, block0, block1;
     uint64_t start0;
 } chunk_range;
 
 static chunk_range all_chunks(const kz_store_writer *w)
 {
-    return (chunk_range){0, w->chunks.len / 16, 0, 0};
+    return (chunk_range){0, w->chunks.len / 16, 0, w->blocks.len / 8, 0};
 }
 
 /* Splits the closed chunks in two runs of about the same size: [0, half) and [half, n). */
@@ -232,8 +233,9 @@ static void halves(const kz_store_writer *w, chunk_range *a, chunk_range *b)
     for (size_t c = 0; c < half; c++) content += kz_load_u64le(w->chunks.data + 16 * c + 8);
     while (bytes < content && block < w->blocks.len / 8)
         bytes += kz_load_u32le(w->blocks.data + 8 * block++ + 4);
-    *a = (chunk_range){0, half, 0, 0};
-    *b = (chunk_range){half, n, block, half ? kz_load_u64le(w->chunks.data + 16 * (half - 1)) : 0};
+    *a = (chunk_range){0, half, 0, block, 0};
+    *b = (chunk_range){half, n, block, w->blocks.len / 8,
+                       half ? kz_load_u64le(w->chunks.data + 16 * (half - 1)) : 0};
 }
 
 /* Walks the chunks of r in order: decompresses each and calls fn with its content and the blocks
@@ -336,7 +338,7 @@ typedef struct compress_job {
     ZSTD_CCtx *cctx;
     kz_buf *out;
     size_t base;
-    kz_buf own, index; /* own: the frames, when out does not point elsewhere */
+    kz_buf index;
     int rc;
     char msg[256]; /* the error message, which is thread-local, for the caller's thread */
 } compress_job;
@@ -372,7 +374,15 @@ static void *run_job(void *arg)
         rc = kz_fail(KZ_ERROR, "stored records: zstd refused the compression parameters");
         goto done;
     }
-    rc = walk_chunks(j->w, j->range, compress_blocks, j);
+    /* Room for the worst case up front, so that out never moves: growing it by doubling copied
+     * it over and over, into fresh pages (1% of a build's profile). Only the pages written are
+     * ever touched, and compressed text fills about half of this. */
+    size_t bound = 0;
+    for (size_t b = j->range.block0; b < j->range.block1; b++)
+        bound += ZSTD_compressBound(kz_load_u32le(j->w->blocks.data + 8 * b + 4));
+    rc = kz_buf_reserve(j->out, bound);
+    if (rc == KZ_OK) rc = kz_buf_reserve(&j->index, 12 * (j->range.block1 - j->range.block0));
+    if (rc == KZ_OK) rc = walk_chunks(j->w, j->range, compress_blocks, j);
 done:
     ZSTD_freeCCtx(j->cctx);
     j->cctx = NULL;
@@ -393,6 +403,16 @@ static int append_entries(const compress_job *j, uint64_t at, kz_buf *index)
 
 int kz_store_writer_finish(kz_store_writer *w, kz_buf *out)
 {
+    kz_buf rest = KZ_BUF_INIT;
+    int rc = kz_store_writer_finish_split(w, out, &rest);
+    if (rc == KZ_OK) rc = kz_buf_append(out, rest.data, rest.len);
+    kz_buf_free(&rest);
+    return rc;
+}
+
+int kz_store_writer_finish_split(kz_store_writer *w, kz_buf *out, kz_buf *rest)
+{
+    kz_buf_free(rest);
     if (w->finished) return kz_fail(KZ_EINVAL, "stored records writer already finished");
     w->finished = 1;
     KZ_TRY(close_block(w));
@@ -418,11 +438,11 @@ int kz_store_writer_finish(kz_store_writer *w, kz_buf *out)
     KZ_CHECK(kz_buf_append_u64le(out, 0)); /* index_off, set below */
     KZ_CHECK(kz_buf_append_u64le(out, dict.len));
     KZ_CHECK(kz_buf_append(out, dict.data, dict.len));
-    /* Two threads compress a half each, the first straight into out: this runs at commit, when
-     * the indexing threads are idle, and it is the largest part of writing a segment (a CDict is
-     * read-only and shareable). Small stores are not worth a thread. */
+    /* Two threads compress a half each, the first into out and the second into rest: this runs
+     * at commit, when the indexing threads are idle, and it is the largest part of writing a
+     * segment (a CDict is read-only and shareable). Small stores are not worth a thread. */
     jobs[0] = (compress_job){.w = w, .cdict = cdict, .out = out, .base = base};
-    jobs[1] = (compress_job){.w = w, .cdict = cdict, .out = &jobs[1].own, .base = 0};
+    jobs[1] = (compress_job){.w = w, .cdict = cdict, .out = rest, .base = 0};
     halves(w, &jobs[0].range, &jobs[1].range);
     pthread_t helper;
     started = w->chunks.len / 16 >= 2 && w->content_bytes >= KZ_ST_THREAD_BYTES &&
@@ -439,17 +459,13 @@ int kz_store_writer_finish(kz_store_writer *w, kz_buf *out)
         }
     KZ_CHECK(append_entries(&jobs[0], 0, &index));
     KZ_CHECK(append_entries(&jobs[1], out->len - base, &index));
-    KZ_CHECK(kz_buf_append(out, jobs[1].own.data, jobs[1].own.len));
-    uint64_t index_off = out->len - base;
+    uint64_t index_off = out->len - base + rest->len;
     kz_store_u64le(out->data + base + 24, index_off);
-    KZ_CHECK(kz_buf_append(out, index.data, index.len));
-    KZ_CHECK(kz_buf_append_u32le(out, (uint32_t)w->nrecords));
-    KZ_CHECK(kz_buf_append_u64le(out, index_off));
+    KZ_CHECK(kz_buf_append(rest, index.data, index.len));
+    KZ_CHECK(kz_buf_append_u32le(rest, (uint32_t)w->nrecords));
+    KZ_CHECK(kz_buf_append_u64le(rest, index_off));
 done:
-    for (int i = 0; i < 2; i++) {
-        kz_buf_free(&jobs[i].own);
-        kz_buf_free(&jobs[i].index);
-    }
+    for (int i = 0; i < 2; i++) kz_buf_free(&jobs[i].index);
     ZSTD_freeCDict(cdict);
     kz_buf_free(&dict);
     kz_buf_free(&index);

@@ -56,21 +56,26 @@ int kz_store_writer_add(kz_store_writer *w, const void *record, size_t len);
 /* Trains the dictionary, compresses every block and appends the finished store to out. The
  * writer can then only be freed. */
 int kz_store_writer_finish(kz_store_writer *w, kz_buf *out);
+/* The same, with the finished store in two pieces: the bytes it appends to out, followed by
+ * those it leaves in rest (whatever rest held is freed). The blocks' second half is compressed
+ * into rest, on a second thread for a large store; this spares copying it onto out, for a
+ * caller that writes both pieces where they lie (a segment section's continuation). */
+int kz_store_writer_finish_split(kz_store_writer *w, kz_buf *out, kz_buf *rest);
 
-/* kz_store_writer_finish on a helper thread, so that a segment's other sections are written
- * meanwhile (or on this thread at start, when no thread can be made). Between start and wait the
- * job owns w and out. Once started, a job must be waited for: wait returns the finish's status
- * (with its message); discard, for a caller already failing, waits and keeps this thread's
- * message. */
+/* kz_store_writer_finish_split on a helper thread, so that a segment's other sections are
+ * written meanwhile (or on this thread at start, when no thread can be made). Between start and
+ * wait the job owns w, out and rest. Once started, a job must be waited for: wait returns the
+ * finish's status (with its message); discard, for a caller already failing, waits and keeps
+ * this thread's message. */
 typedef struct kz_store_finish_job {
     kz_store_writer *w;
-    kz_buf *out;
+    kz_buf *out, *rest;
     int rc, started;
     char msg[512]; /* the helper's error message (kz_errmsg is per thread) */
     pthread_t helper;
 } kz_store_finish_job;
 
-void kz_store_finish_start(kz_store_finish_job *job, kz_store_writer *w, kz_buf *out);
+void kz_store_finish_start(kz_store_finish_job *job, kz_store_writer *w, kz_buf *out, kz_buf *rest);
 int kz_store_finish_wait(kz_store_finish_job *job);
 void kz_store_finish_discard(kz_store_finish_job *job);
 void kz_store_writer_free(kz_store_writer *w);

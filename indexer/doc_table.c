@@ -47,7 +47,8 @@ int kz_doc_table_add(kz_doc_table *t, const kz_doc_entry *doc)
 
 int kz_doc_table_finish(kz_doc_table *t, kz_segment_parts *parts)
 {
-    KZ_TRY(kz_store_writer_finish(t->records, &parts->sec[KZ_SEC_DOCS]));
+    KZ_TRY(kz_store_writer_finish_split(t->records, &parts->sec[KZ_SEC_DOCS],
+                                        &parts->more[KZ_SEC_DOCS]));
     kz_buf *starts = &parts->sec[KZ_SEC_DOC_STARTS];
     KZ_TRY(kz_buf_append(starts, t->starts.data, t->starts.len));
     KZ_TRY(kz_buf_append_u32le(starts, t->next_passage));

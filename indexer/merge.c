@@ -110,7 +110,8 @@ static int copy_documents(input *ins, uint32_t n, kz_segment_parts *parts, growa
     }
     *ndocs_out = docs.ndocs;
     KZ_CHECK(kz_doc_table_finish(&docs, parts));
-    KZ_CHECK(kz_store_writer_finish(store, &parts->sec[KZ_SEC_STORE]));
+    KZ_CHECK(
+        kz_store_writer_finish_split(store, &parts->sec[KZ_SEC_STORE], &parts->more[KZ_SEC_STORE]));
 done:
     kz_store_writer_free(store);
     kz_doc_table_free(&docs);

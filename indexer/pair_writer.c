@@ -544,12 +544,12 @@ void kz_pair_writer_term(const kz_pair_writer *w, size_t i, const char **term, s
     memcpy(info, w->infos.data + i * sizeof *info, sizeof *info);
 }
 
-const kz_buf *kz_pair_writer_postings(const kz_pair_writer *w)
+void kz_pair_writer_take_lists(kz_pair_writer *w, kz_buf *postings, kz_buf *positions)
 {
-    return &w->postings;
-}
-
-const kz_buf *kz_pair_writer_positions(const kz_pair_writer *w)
-{
-    return &w->positions;
+    kz_buf_free(postings);
+    kz_buf_free(positions);
+    *postings = w->postings;
+    *positions = w->positions;
+    w->postings = (kz_buf)KZ_BUF_INIT;
+    w->positions = (kz_buf)KZ_BUF_INIT;
 }

@@ -2,8 +2,8 @@
  * of its common words, and encodes their lists into buffers of its own.
  *
  * Its own buffers, because the pairs can then be derived on a helper thread while the term
- * writer (term_writer.h) writes the words' lists, and appended after them: pair terms sort
- * after every word. The segment builder does so; a merge derives them inline, from the lists it
+ * writer (term_writer.h) writes the words' lists, and follow them in each section (taken as the
+ * sections' continuations, kz_segment_parts.more): pair terms sort after every word. The segment builder does so; a merge derives them inline, from the lists it
  * merges.
  *
  * Use: kz_pair_writer_add for each word in strictly increasing memcmp order (those below the
@@ -45,7 +45,8 @@ int kz_pair_writer_derive(kz_pair_writer *w);
 size_t kz_pair_writer_count(const kz_pair_writer *w);
 void kz_pair_writer_term(const kz_pair_writer *w, size_t i, const char **term, size_t *len,
                          kz_term_info *info);
-const kz_buf *kz_pair_writer_postings(const kz_pair_writer *w);
-const kz_buf *kz_pair_writer_positions(const kz_pair_writer *w);
+/* After derive: moves the writer's postings and positions buffers into *postings and
+ * *positions (whatever they held is freed), leaving it none. */
+void kz_pair_writer_take_lists(kz_pair_writer *w, kz_buf *postings, kz_buf *positions);
 
 #endif

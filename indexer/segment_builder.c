@@ -160,7 +160,7 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
 {
     int rc = KZ_OK, waiting = 1;
     kz_store_finish_job store;
-    kz_store_finish_start(&store, b->store, &parts->sec[KZ_SEC_STORE]);
+    kz_store_finish_start(&store, b->store, &parts->sec[KZ_SEC_STORE], &parts->more[KZ_SEC_STORE]);
     uint32_t npassages = kz_inverter_passages(b->inv);
     uint32_t ndocs = b->docs.ndocs;
     const uint32_t *lengths = (const uint32_t *)b->lengths.data;

@@ -70,16 +70,14 @@ int kz_term_writer_add(kz_term_writer *w, const char *term, size_t len, const ui
     return KZ_OK;
 }
 
-/* The pair writer's lists go after the words' in each section, so each pair's offsets move by
- * the words' bytes there. */
-static int add_pairs(kz_term_writer *w, const kz_pair_writer *pw)
+/* The pair writer's lists go after the words' in each section, as its continuation (moved, not
+ * copied), so each pair's offsets move by the words' bytes there. */
+static int add_pairs(kz_term_writer *w, kz_pair_writer *pw)
 {
-    kz_buf *postings = &w->parts->sec[KZ_SEC_POSTINGS],
-           *positions = &w->parts->sec[KZ_SEC_POSITIONS];
-    const uint64_t doc_base = postings->len, pos_base = positions->len;
-    const kz_buf *pp = kz_pair_writer_postings(pw), *pq = kz_pair_writer_positions(pw);
-    KZ_TRY(kz_buf_append(postings, pp->data, pp->len));
-    KZ_TRY(kz_buf_append(positions, pq->data, pq->len));
+    const uint64_t doc_base = w->parts->sec[KZ_SEC_POSTINGS].len,
+                   pos_base = w->parts->sec[KZ_SEC_POSITIONS].len;
+    kz_pair_writer_take_lists(pw, &w->parts->more[KZ_SEC_POSTINGS],
+                              &w->parts->more[KZ_SEC_POSITIONS]);
     const size_t n = kz_pair_writer_count(pw);
     for (size_t i = 0; i < n; i++) {
         const char *term;
@@ -94,7 +92,7 @@ static int add_pairs(kz_term_writer *w, const kz_pair_writer *pw)
     return KZ_OK;
 }
 
-int kz_term_writer_finish(kz_term_writer *w, const kz_pair_writer *pairs, uint64_t *nterms)
+int kz_term_writer_finish(kz_term_writer *w, kz_pair_writer *pairs, uint64_t *nterms)
 {
     if (pairs != NULL) KZ_TRY(add_pairs(w, pairs));
     KZ_TRY(kz_termdict_writer_finish(w->dict, &w->parts->sec[KZ_SEC_TERMS]));

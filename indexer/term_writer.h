@@ -35,8 +35,9 @@ void kz_term_writer_free(kz_term_writer *w);
 int kz_term_writer_add(kz_term_writer *w, const char *term, size_t len, const uint32_t *docs,
                        const uint32_t *tfs, const uint32_t *positions, size_t n);
 
-/* Appends the pairs of a derived pair writer (NULL: none) and finishes the dictionary. *nterms
- * receives the number of dictionary terms, pairs included. The writer can then only be freed. */
-int kz_term_writer_finish(kz_term_writer *w, const kz_pair_writer *pairs, uint64_t *nterms);
+/* Adds the pairs of a derived pair writer (NULL: none), whose lists it takes as the POSTINGS and
+ * POSITIONS sections' continuations, and finishes the dictionary. *nterms receives the number of
+ * dictionary terms, pairs included. The writer can then only be freed. */
+int kz_term_writer_finish(kz_term_writer *w, kz_pair_writer *pairs, uint64_t *nterms);
 
 #endif
