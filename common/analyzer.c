@@ -526,6 +526,34 @@ static int flush_run(run_state *st)
     return 0;
 }
 
+/* Segments kz_analyze has taken from the word breaker ahead of the one it analyses (spaces and
+ * punctuation count): enough that a word's stem cache slot arrives from memory while the words
+ * before it are analysed. */
+#define SEGMENTS_AHEAD 8
+/* Longer words are rare, and the stem cache keeps none (stem.c). */
+#define KZ_STEM_PREFETCH_MAX 32
+
+typedef struct segment {
+    size_t start, end;
+    unsigned flags;
+} segment;
+
+/* Fetches the stem cache slot of an ASCII word that analyze_word will stem, from its lower-case
+ * form: an ASCII word normalises to that. Other words are not worth the look. */
+static void prefetch_stem(const kz_analyzer *a, const uint8_t *s, const segment *g)
+{
+    size_t len = g->end - g->start;
+    if (a->surface || !(g->flags & KZ_WB_HAS_LETTER) || len > KZ_STEM_PREFETCH_MAX) return;
+    char lower[KZ_STEM_PREFETCH_MAX];
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = s[g->start + i];
+        uint8_t l = (uint8_t)(c | 0x20);
+        if (!((l >= 'a' && l <= 'z') || c == '\'')) return; /* not a word kz_stem would see */
+        lower[i] = (char)l;
+    }
+    kz_stem_prefetch(a->stemmer, KZ_STEM_ENGLISH, lower, len);
+}
+
 int kz_analyze(kz_analyzer *analyzer, const char *text, size_t len, kz_token_fn fn, void *ctx)
 {
     if (analyzer == NULL || fn == NULL || (text == NULL && len > 0))
@@ -538,11 +566,24 @@ int kz_analyze(kz_analyzer *analyzer, const char *text, size_t len, kz_token_fn 
     run_state st = {analyzer, (const uint8_t *)text, fn, ctx, 0};
     kz_wordbreak wb;
     kz_wordbreak_init(&wb, text, len);
-    size_t start, end, run_end = 0;
-    unsigned flags;
-    int rc = 0;
+    segment ahead[SEGMENTS_AHEAD]; /* a ring: the next segments, the first at ahead[first] */
+    size_t first = 0, queued = 0, run_end = 0;
+    int more = 1, rc = 0;
     analyzer->run_n = 0;
-    while (kz_wordbreak_next(&wb, &start, &end, &flags)) {
+    for (;;) {
+        while (more && queued < SEGMENTS_AHEAD) {
+            segment *g = &ahead[(first + queued) % SEGMENTS_AHEAD];
+            more = kz_wordbreak_next(&wb, &g->start, &g->end, &g->flags);
+            if (!more) break;
+            prefetch_stem(analyzer, st.text, g);
+            queued++;
+        }
+        if (queued == 0) break;
+        const segment g = ahead[first];
+        first = (first + 1) % SEGMENTS_AHEAD;
+        queued--;
+        const size_t start = g.start, end = g.end;
+        const unsigned flags = g.flags;
         if (flags & KZ_WB_HAS_IDEO) {
             if (analyzer->run_n > 0 && (start != run_end || analyzer->run_n >= KZ_HAN_RUN_MAX))
                 if ((rc = flush_run(&st)) != 0) return rc;

@@ -128,6 +128,12 @@ static uint32_t slot_of(int lang, const char *word, size_t len)
     return (uint32_t)(h >> 48) & (KZ_STEM_CACHE_SLOTS - 1);
 }
 
+void kz_stem_prefetch(const kz_stemmer *s, int lang, const char *word, size_t len)
+{
+    if (len > 0 && len <= KZ_STEM_CACHE_BYTES)
+        __builtin_prefetch(&s->cache[slot_of(lang, word, len)]);
+}
+
 int kz_stem(kz_stemmer *s, int lang, const char *word, size_t len, const char **stem,
             size_t *stem_len)
 {
