@@ -16,7 +16,7 @@
  * (common/pairs.h). 4: stores (documents, passages) in small blocks compressed with a dictionary of their own
  * (store format 2). 3: posting lists carry impacts, (frequency, length) frontiers per list and
  * block (2: documents as compressed records + passage starts + sources; 1: one document table). */
-#define KZ_FORMAT_VERSION 5
+#define KZ_FORMAT_VERSION 6
 
 #define KZ_SEG_MAGIC        "KZSEGMT1" /* 8 bytes, at offset 0 */
 #define KZ_SEG_FOOTER_MAGIC "KZSEGEND" /* 8 bytes, the file's last */

@@ -4,7 +4,8 @@
  * terms (each term stored as the length of the prefix it shares with the previous term plus its
  * suffix) with a sparse index of each block's first term, for ordered and prefix iteration; and
  * (2) an open-addressing hash table keyed by XXH3-64 of the term that maps straight to the term's
- * block and slot, so that looking up a query term costs one or two cache misses. Terms are
+ * block number and index, so that looking up a query term costs two or three cache misses
+ * (its slot run, the block's index entry, the block). Terms are
  * arbitrary non-empty byte strings (UTF-8 in practice) of at most KZ_TERM_MAX bytes, added in
  * strictly increasing memcmp order. The byte layout is in docs/format/termdict.md.
  *
@@ -46,6 +47,7 @@ typedef struct kz_termdict {
     uint64_t nterms;
     /* private: section offsets decoded by kz_termdict_open */
     uint64_t nblocks, blocks_off, index_off, hash_off, hash_slots;
+    unsigned block_bits; /* bits of a hash slot that hold a block number */
 } kz_termdict;
 
 /* Validates the header and section bounds. KZ_OK or KZ_ECORRUPT. */

@@ -451,7 +451,7 @@ Test(termdict, bytes_follow_the_format_document)
     build(&b, m, n);
     const uint8_t *d = b.data;
     cr_assert_eq(memcmp(d, "KZTD", 4), 0);
-    cr_assert_eq(kz_load_u32le(d + 4), 1);
+    cr_assert_eq(kz_load_u32le(d + 4), 2);
     cr_assert_eq(kz_load_u64le(d + 8), n);
     uint64_t nblocks = kz_load_u64le(d + 16);
     cr_assert_eq(nblocks, (n + 15) / 16);
@@ -461,17 +461,22 @@ Test(termdict, bytes_follow_the_format_document)
     uint64_t nslots = kz_load_u64le(d + 56);
     cr_assert_eq(hash_off, index_off + 8 * (nblocks + 1));
     cr_assert_eq(nslots, n + n / 2 + 1);
-    cr_assert_eq(b.len, hash_off + 8 * nslots);
+    cr_assert_eq(b.len, hash_off + 4 * nslots);
     cr_assert_eq(kz_load_u64le(d + index_off + 8 * nblocks), index_off - 64);
     size_t used = 0;
-    for (uint64_t s = 0; s < nslots; s++) used += kz_load_u64le(d + hash_off + 8 * s) != 0;
+    for (uint64_t s = 0; s < nslots; s++) used += kz_load_u32le(d + hash_off + 4 * s) != 0;
     cr_assert_eq(used, n);
+    /* the block number takes the bits nblocks - 1 needs; the fingerprint the rest above it */
+    unsigned bbits = 1;
+    while ((nblocks - 1) >> bbits) bbits++;
+    const unsigned fbits = 32 - 4 - bbits;
     for (size_t i = 0; i < n; i++) {
         uint64_t h = XXH3_64bits(m[i].bytes, m[i].len);
-        uint64_t fp = h >> 44 ? h >> 44 : 1;
-        uint64_t want = fp << 44 | kz_load_u64le(d + index_off + 8 * (i / 16)) << 4 | i % 16;
-        uint64_t s = ((h & 0xffffffffu) * nslots) >> 32, v;
-        while ((v = kz_load_u64le(d + hash_off + 8 * s)) != want) {
+        uint32_t fp = (uint32_t)(h >> (64 - fbits)) ? (uint32_t)(h >> (64 - fbits)) : 1;
+        uint32_t want = fp << (4 + bbits) | (uint32_t)(i / 16) << 4 | (uint32_t)(i % 16);
+        uint64_t s = ((h & 0xffffffffu) * nslots) >> 32;
+        uint32_t v;
+        while ((v = kz_load_u32le(d + hash_off + 4 * s)) != want) {
             cr_assert_neq(v, 0, "term %zu is not on its probe sequence", i);
             s = (s + 1) % nslots;
         }
