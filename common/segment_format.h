@@ -12,7 +12,8 @@
 
 #include <stdint.h>
 
-/* 5: META's last field is the pair threshold, and the term dictionary holds word-pair terms
+/* 6: the term dictionary's hash slots are 32 bits (term dictionary format 2, common/termdict.c).
+ * 5: META's last field is the pair threshold, and the term dictionary holds word-pair terms
  * (common/pairs.h). 4: stores (documents, passages) in small blocks compressed with a dictionary of their own
  * (store format 2). 3: posting lists carry impacts, (frequency, length) frontiers per list and
  * block (2: documents as compressed records + passage starts + sources; 1: one document table). */
