@@ -84,14 +84,11 @@ static int read_meta(kz_segment *seg)
     seg->total_len = kz_load_u64le(m + KZ_META_TOTAL_LEN);
     seg->nterms = kz_load_u64le(m + KZ_META_NTERMS);
     seg->pair_threshold = kz_load_u32le(m + KZ_META_PAIR_DF);
-    uint32_t width = kz_load_u32le(m + KZ_META_LEN_WIDTH);
-    if (width != 2 && width != 4) return corrupt(seg, "bad passage-length width");
-    if (seg->sections[KZ_SEC_LENGTHS].length != (uint64_t)seg->npassages * width)
-        return corrupt(seg, "LENGTHS size does not match the passage count");
-    uint64_t total;
-    KZ_TRY(kz_lengths_init(&seg->lengths, section(seg, KZ_SEC_LENGTHS), width, seg->npassages,
-                           &total));
-    if (total != seg->total_len) return corrupt(seg, "passage lengths do not add up");
+    if (kz_load_u32le(m + KZ_META_LEN_WIDTH) != KZ_LENGTHS_WIDTH)
+        return corrupt(seg, "bad passage-length width");
+    if (kz_lengths_open(&seg->lengths, section(seg, KZ_SEC_LENGTHS),
+                        seg->sections[KZ_SEC_LENGTHS].length, seg->npassages) < 0)
+        return kz_fail_context(KZ_ECORRUPT, "segment %s", seg->path);
 
     if (seg->sections[KZ_SEC_DOC_STARTS].length != ((uint64_t)seg->ndocs + 1) * 4)
         return corrupt(seg, "DOC_STARTS size does not match the document count");
@@ -175,7 +172,6 @@ void kz_segment_close(kz_segment *seg)
     kz_store_close(&seg->store);
     kz_store_close(&seg->docs);
     if (seg->map) munmap((void *)seg->map, seg->map_len);
-    kz_lengths_free(&seg->lengths);
     free(seg->path);
     free(seg);
 }
@@ -404,6 +400,10 @@ int kz_segment_verify(const kz_segment *seg)
     }
     kz_store_reader_free(&passages);
     KZ_TRY(rc);
+    uint64_t total;
+    if (kz_lengths_verify(&seg->lengths, &total) < 0)
+        return kz_fail_context(KZ_ECORRUPT, "segment %s", seg->path);
+    if (total != seg->total_len) return corrupt(seg, "passage lengths do not add up");
     if (kz_termdict_verify(&seg->terms) < 0)
         return kz_fail_context(KZ_ECORRUPT, "segment %s: term dictionary", seg->path);
     if (kz_store_verify(&seg->store) < 0)

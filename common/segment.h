@@ -7,8 +7,8 @@
  * the first access, never an out-of-bounds read. Section checksums are verified by
  * kz_segment_verify. A segment is immutable and safe to read from many threads at once.
  *
- * Passage lengths are read at open into one byte per passage (lengths.h: BM25 reads one for
- * every scored posting, so they must be one load from a small array). */
+ * Passage lengths are read where they are mapped, one byte a passage (lengths.h: BM25 reads one
+ * for every scored posting, so they must be one load from a small array). */
 #ifndef KZ_SEGMENT_H
 #define KZ_SEGMENT_H
 

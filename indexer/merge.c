@@ -11,6 +11,7 @@
 
 #include "doc_table.h"
 #include "error.h"
+#include "lengths.h"
 #include "postings.h"
 #include "pair_writer.h"
 #include "pairs.h"
@@ -228,10 +229,9 @@ int kz_merge_segments(kz_writer *w, const uint32_t *which, uint32_t n, uint64_t 
     KZ_CHECK(merge_terms(ins, n, &parts, lengths.v, (uint32_t)lengths.n, w->pair_min_df, &nterms,
                          &pair_threshold));
     for (size_t i = 0; i < lengths.n; i++) total += lengths.v[i];
-    uint32_t width;
-    KZ_CHECK(kz_lengths_encode(&parts.sec[KZ_SEC_LENGTHS], lengths.v, (uint32_t)lengths.n, &width));
+    KZ_CHECK(kz_lengths_encode(&parts.sec[KZ_SEC_LENGTHS], lengths.v, (uint32_t)lengths.n));
     KZ_CHECK(kz_segment_meta(&parts.sec[KZ_SEC_META], (uint32_t)lengths.n, ndocs, total, nterms,
-                             width, pair_threshold));
+                             pair_threshold));
     KZ_CHECK(kz_segment_file_write(w->dir, new_id, &parts, NULL));
     *npassages = (uint32_t)lengths.n;
 done:

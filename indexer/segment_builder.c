@@ -12,6 +12,7 @@
 #include "doc_table.h"
 #include "error.h"
 #include "inverter.h"
+#include "lengths.h"
 #include "pair_writer.h"
 #include "pairs.h"
 #include "store.h"
@@ -144,18 +145,6 @@ static void *run_pairs(void *arg)
     return NULL;
 }
 
-int kz_lengths_encode(kz_buf *out, const uint32_t *lengths, uint32_t n, uint32_t *width)
-{
-    uint32_t max = 0;
-    for (uint32_t i = 0; i < n; i++)
-        if (lengths[i] > max) max = lengths[i];
-    *width = max <= UINT16_MAX ? 2 : 4;
-    for (uint32_t i = 0; i < n; i++)
-        KZ_TRY(*width == 2 ? kz_buf_append_u16le(out, (uint16_t)lengths[i])
-                           : kz_buf_append_u32le(out, lengths[i]));
-    return KZ_OK;
-}
-
 int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
 {
     int rc = KZ_OK, waiting = 1;
@@ -164,7 +153,7 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
     uint32_t npassages = kz_inverter_passages(b->inv);
     uint32_t ndocs = b->docs.ndocs;
     const uint32_t *lengths = (const uint32_t *)b->lengths.data;
-    uint32_t width, pair_threshold = kz_pair_threshold(npassages, b->pair_min_df);
+    uint32_t pair_threshold = kz_pair_threshold(npassages, b->pair_min_df);
     uint64_t nterms;
     kz_term_writer *tw = NULL;
     kz_pair_writer *pw = NULL;
@@ -184,12 +173,12 @@ int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts)
         goto done;
     }
     KZ_CHECK(kz_term_writer_finish(tw, pw, &nterms));
-    KZ_CHECK(kz_lengths_encode(&parts->sec[KZ_SEC_LENGTHS], lengths, npassages, &width));
+    KZ_CHECK(kz_lengths_encode(&parts->sec[KZ_SEC_LENGTHS], lengths, npassages));
     KZ_CHECK(kz_doc_table_finish(&b->docs, parts));
     waiting = 0;
     KZ_CHECK(kz_store_finish_wait(&store));
     KZ_CHECK(kz_segment_meta(&parts->sec[KZ_SEC_META], npassages, ndocs, b->total_len, nterms,
-                             width, pair_threshold));
+                             pair_threshold));
     /* Start the next segment afresh. */
     kz_store_writer_free(b->store);
     b->store = NULL;

@@ -37,7 +37,4 @@ size_t kz_segment_builder_memory(const kz_segment_builder *b);
 /* Produces the sections (parts must be zeroed or freed) and resets the builder. */
 int kz_segment_builder_finish(kz_segment_builder *b, kz_segment_parts *parts);
 
-/* Encodes the LENGTHS section (u16 each when all fit, else u32); *width receives 2 or 4. */
-int kz_lengths_encode(kz_buf *out, const uint32_t *lengths, uint32_t n, uint32_t *width);
-
 #endif

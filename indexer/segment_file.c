@@ -23,14 +23,14 @@ void kz_segment_parts_free(kz_segment_parts *parts)
 }
 
 int kz_segment_meta(kz_buf *meta, uint32_t npassages, uint32_t ndocs, uint64_t total_len,
-                    uint64_t nterms, uint32_t len_width, uint32_t pair_threshold)
+                    uint64_t nterms, uint32_t pair_threshold)
 {
     kz_buf_clear(meta);
     KZ_TRY(kz_buf_append_u32le(meta, npassages));
     KZ_TRY(kz_buf_append_u32le(meta, ndocs));
     KZ_TRY(kz_buf_append_u64le(meta, total_len));
     KZ_TRY(kz_buf_append_u64le(meta, nterms));
-    KZ_TRY(kz_buf_append_u32le(meta, len_width));
+    KZ_TRY(kz_buf_append_u32le(meta, KZ_LENGTHS_WIDTH));
     return kz_buf_append_u32le(meta, pair_threshold);
 }
 

@@ -26,6 +26,6 @@ int kz_segment_file_write(const char *dir, uint64_t id, const kz_segment_parts *
 
 /* Fills the META section from the segment's figures. */
 int kz_segment_meta(kz_buf *meta, uint32_t npassages, uint32_t ndocs, uint64_t total_len,
-                    uint64_t nterms, uint32_t len_width, uint32_t pair_threshold);
+                    uint64_t nterms, uint32_t pair_threshold);
 
 #endif
