@@ -15,7 +15,10 @@
  * it. On an index's dictionary (kz_analyzer_new_with_dict) the dictionary is verified and
  * opened at the first Han run any of those analyzers meets, under the core's lock, not when the
  * analyzer is made: checking 8 MB is most of a command-line search's start-up, and a query or
- * snippet without Chinese never needs it. Each analyzer makes its segmenter at its first run. Each kz_analyzer owns what is mutable during analysis: the Snowball stemmers and their
+ * snippet without Chinese never needs it. When the index's dictionary is the one built into the
+ * library (same identity), the built-in copy is used without checking it (zh_dict.h:
+ * kz_zhdict_open_trusted), and the index's file is not read; `kzsearch check` still verifies
+ * the file. Each analyzer makes its segmenter at its first run. Each kz_analyzer owns what is mutable during analysis: the Snowball stemmers and their
  * cache, the OpenCC handle and its memo, the segmenter's scratch and its own buffers. So two
  * analyzers never share mutable state, and kz_analyze allocates only while its buffers grow to
  * the longest word and run seen, and when OpenCC converts a run with Traditional characters. */
@@ -98,6 +101,29 @@ static void core_release(analyzer_core *c)
     free(c);
 }
 
+/* The dictionary built into the library, trusted (zh_dict.h: kz_zhdict_open_trusted). */
+static int open_builtin(kz_zhdict **out)
+{
+    size_t len;
+    const void *blob = kz_zhdict_builtin(&len);
+    return kz_zhdict_open_trusted(out, blob, len);
+}
+
+/* The dictionary of a borrowed blob: the built-in one when the blob's identity is the built-in
+ * dictionary's (an index made by this build, or by one with the same dictionary), so that the
+ * blob is neither verified nor read at all; else the blob itself, verified. Either way the
+ * dictionary has the identity the blob's header gives, which the index's manifest records. */
+static int open_borrowed(analyzer_core *c)
+{
+    size_t len;
+    const void *blob = kz_zhdict_builtin(&len);
+    uint64_t builtin;
+    if (kz_zhdict_peek_hash(blob, len, &builtin) == KZ_OK && builtin == c->dict_hash)
+        return open_builtin(&c->dict);
+    KZ_TRY(kz_zhdict_open(&c->dict, c->lazy_blob, c->lazy_len));
+    return kz_zhdict_hash(c->dict) == c->dict_hash ? KZ_OK : KZ_ECORRUPT;
+}
+
 static int core_new(analyzer_core **out, const kz_analyzer_options *opts, const void *blob,
                     size_t len, int have_blob)
 {
@@ -140,8 +166,7 @@ static int core_new(analyzer_core **out, const kz_analyzer_options *opts, const 
             goto done;
         }
     } else {
-        const void *builtin = kz_zhdict_builtin(&len);
-        KZ_CHECK(kz_zhdict_open(&c->dict, builtin, len));
+        KZ_CHECK(open_builtin(&c->dict));
     }
     if (c->dict) c->dict_hash = kz_zhdict_hash(c->dict);
     *out = c;
@@ -160,8 +185,7 @@ static int core_dict(analyzer_core *c, const kz_zhdict **out)
         pthread_mutex_lock(&c->dict_lock);
         state = atomic_load_explicit(&c->dict_state, memory_order_relaxed);
         if (state == 0) {
-            int rc = kz_zhdict_open(&c->dict, c->lazy_blob, c->lazy_len);
-            if (rc == KZ_OK && kz_zhdict_hash(c->dict) != c->dict_hash) rc = KZ_ECORRUPT;
+            int rc = open_borrowed(c);
             state = rc < 0 ? rc : 1;
             atomic_store_explicit(&c->dict_state, state, memory_order_release);
         }

@@ -318,10 +318,10 @@ static int corrupt(const char *what)
                    what);
 }
 
-int kz_zhdict_open(kz_zhdict **out, const void *blob, size_t len)
+/* The view of blob from its header: sizes, counts and the hash, checked against len; not the
+ * checksum, not the trie. */
+static int read_header(const uint8_t *b, size_t len, kz_zhdict *v)
 {
-    *out = NULL;
-    const uint8_t *b = blob;
     if (b == NULL || len < KZ_ZHDICT_HEADER) return corrupt("shorter than its header");
     if (memcmp(b, KZ_ZHDICT_MAGIC, 8) != 0) return corrupt("wrong magic");
     if (kz_load_u32le(b + 8) != KZ_ZHDICT_VERSION) return corrupt("unknown version");
@@ -334,58 +334,85 @@ int kz_zhdict_open(kz_zhdict **out, const void *blob, size_t len)
     uint64_t want = (uint64_t)KZ_ZHDICT_NODE * ((uint64_t)n + 1) + 4 * (uint64_t)root_count;
     if (body != want || body != len - KZ_ZHDICT_HEADER) return corrupt("length");
     if (kz_load_u64le(b + 48) != 0) return corrupt("reserved field");
-    uint64_t sum = kz_load_u64le(b + 56);
-    if (blob_checksum(b, (size_t)body) != sum) return corrupt("checksum mismatch");
     if (total == 0) return corrupt("zero total frequency");
+    *v = (kz_zhdict){0};
+    v->nodes = b + KZ_ZHDICT_HEADER;
+    v->root_table = v->nodes + (size_t)KZ_ZHDICT_NODE * ((size_t)n + 1);
+    v->nnodes = n, v->nwords = nwords, v->total = total;
+    v->root_lo = root_lo, v->root_count = root_count;
+    v->unknown_logp = 0.0 - log((double)total);
+    v->hash = kz_load_u64le(b + 56);
+    return KZ_OK;
+}
 
-    kz_zhdict v = {0};
-    v.nodes = b + KZ_ZHDICT_HEADER;
-    v.root_table = v.nodes + (size_t)KZ_ZHDICT_NODE * ((size_t)n + 1);
-    v.nnodes = n, v.nwords = nwords, v.total = total;
-    v.root_lo = root_lo, v.root_count = root_count;
-    v.unknown_logp = 0.0 - log((double)total);
-    v.hash = sum;
-
-    if (kz_zhdict_first_child(&v, 0) != 1 || kz_zhdict_first_child(&v, n) != n ||
-        kz_zhdict_label(&v, 0) != 0 || kz_zhdict_label(&v, n) != 0 ||
-        kz_zhdict_logp(&v, n) != KZ_ZHDICT_NOT_WORD)
+/* The checksum and every invariant of zh_dict.c's header comment, on the view of blob b. */
+static int validate(const kz_zhdict *v, const uint8_t *b)
+{
+    const uint32_t n = v->nnodes;
+    if (blob_checksum(b, (size_t)kz_load_u64le(b + 40)) != v->hash)
+        return corrupt("checksum mismatch");
+    if (kz_zhdict_first_child(v, 0) != 1 || kz_zhdict_first_child(v, n) != n ||
+        kz_zhdict_label(v, 0) != 0 || kz_zhdict_label(v, n) != 0 ||
+        kz_zhdict_logp(v, n) != KZ_ZHDICT_NOT_WORD)
         return corrupt("trie root");
     uint32_t words = 0;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t lo = kz_zhdict_first_child(&v, i), hi = kz_zhdict_first_child(&v, i + 1);
+        uint32_t lo = kz_zhdict_first_child(v, i), hi = kz_zhdict_first_child(v, i + 1);
         if (lo <= i || hi < lo || hi > n) return corrupt("child ranges");
         for (uint32_t k = lo + 1; k < hi; k++)
-            if (kz_zhdict_label(&v, k - 1) >= kz_zhdict_label(&v, k))
+            if (kz_zhdict_label(v, k - 1) >= kz_zhdict_label(v, k))
                 return corrupt("unsorted children");
-        double lp = kz_zhdict_logp(&v, i);
+        double lp = kz_zhdict_logp(v, i);
         if (lp == KZ_ZHDICT_NOT_WORD) continue;
         if (!isfinite(lp) || lp > 0.0 || i == 0) return corrupt("log-probability");
         words++;
     }
-    if (words != nwords) return corrupt("word count");
-    uint32_t rlo = kz_zhdict_first_child(&v, 0), rhi = kz_zhdict_first_child(&v, 1);
-    for (uint32_t i = 0; i < root_count; i++) {
-        uint32_t id = kz_zhdict_u32_(v.root_table, i);
-        if (id != 0 && (id < rlo || id >= rhi || kz_zhdict_label(&v, id) != root_lo + i))
+    if (words != v->nwords) return corrupt("word count");
+    uint32_t rlo = kz_zhdict_first_child(v, 0), rhi = kz_zhdict_first_child(v, 1);
+    for (uint32_t i = 0; i < v->root_count; i++) {
+        uint32_t id = kz_zhdict_u32_(v->root_table, i);
+        if (id != 0 && (id < rlo || id >= rhi || kz_zhdict_label(v, id) != v->root_lo + i))
             return corrupt("root table");
     }
     for (uint32_t id = rlo; id < rhi; id++) {
-        uint32_t l = kz_zhdict_label(&v, id);
-        if (l - root_lo < root_count && kz_zhdict_u32_(v.root_table, l - root_lo) != id)
+        uint32_t l = kz_zhdict_label(v, id);
+        if (l - v->root_lo < v->root_count && kz_zhdict_u32_(v->root_table, l - v->root_lo) != id)
             return corrupt("root table");
     }
-    /* Breadth-first numbering with valid ranges makes the levels consecutive ranges: the
-     * children of level [lo, hi) are [first_child(lo), first_child(hi)). */
-    for (uint32_t lo = 1, hi = rhi; lo < hi; v.max_word_len++) {
+    return KZ_OK;
+}
+
+/* Sets the depth and hands out a copy of the view. Breadth-first numbering with valid ranges
+ * makes the levels consecutive ranges: the children of level [lo, hi) are [first_child(lo),
+ * first_child(hi)). */
+static int finish(kz_zhdict v, kz_zhdict **out)
+{
+    for (uint32_t lo = 1, hi = kz_zhdict_first_child(&v, 1); lo < hi; v.max_word_len++) {
         uint32_t nlo = kz_zhdict_first_child(&v, lo), nhi = kz_zhdict_first_child(&v, hi);
         lo = nlo, hi = nhi;
     }
-
     kz_zhdict *d = malloc(sizeof *d);
     if (d == NULL) return KZ_ENOMEM_FAIL();
     *d = v;
     *out = d;
     return KZ_OK;
+}
+
+int kz_zhdict_open(kz_zhdict **out, const void *blob, size_t len)
+{
+    *out = NULL;
+    kz_zhdict v = {0};
+    KZ_TRY(read_header(blob, len, &v));
+    KZ_TRY(validate(&v, blob));
+    return finish(v, out);
+}
+
+int kz_zhdict_open_trusted(kz_zhdict **out, const void *blob, size_t len)
+{
+    *out = NULL;
+    kz_zhdict v = {0};
+    KZ_TRY(read_header(blob, len, &v));
+    return finish(v, out);
 }
 
 void kz_zhdict_free(kz_zhdict *d)
@@ -395,12 +422,9 @@ void kz_zhdict_free(kz_zhdict *d)
 
 int kz_zhdict_peek_hash(const void *blob, size_t len, uint64_t *hash)
 {
-    const uint8_t *b = blob;
-    if (b == NULL || len < KZ_ZHDICT_HEADER) return corrupt("shorter than its header");
-    if (memcmp(b, KZ_ZHDICT_MAGIC, 8) != 0) return corrupt("wrong magic");
-    if (kz_load_u32le(b + 8) != KZ_ZHDICT_VERSION) return corrupt("unknown version");
-    if (kz_load_u32le(b + 12) != KZ_ZHDICT_HEADER) return corrupt("wrong header size");
-    *hash = kz_load_u64le(b + 56);
+    kz_zhdict v = {0};
+    KZ_TRY(read_header(blob, len, &v));
+    *hash = v.hash;
     return KZ_OK;
 }
 

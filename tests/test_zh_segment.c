@@ -414,6 +414,33 @@ Test(zh_segment, builtin_blob_is_the_chosen_dictionary_compiled)
     kz_buf_free(&other);
 }
 
+/* The view made from the built-in blob's header alone (no checksum, no trie walk) is the one
+ * full validation makes; a header that contradicts the length is still refused. */
+Test(zh_segment, trusted_open_of_the_builtin_blob_gives_the_validated_view)
+{
+    size_t len;
+    const void *builtin = kz_zhdict_builtin(&len);
+    kz_zhdict *checked = NULL, *trusted = NULL;
+    cr_assert_eq(kz_zhdict_open(&checked, builtin, len), KZ_OK, "%s", kz_errmsg());
+    cr_assert_eq(kz_zhdict_open_trusted(&trusted, builtin, len), KZ_OK, "%s", kz_errmsg());
+    cr_assert(checked->nodes == trusted->nodes && checked->root_table == trusted->root_table);
+    cr_assert_eq(checked->nnodes, trusted->nnodes);
+    cr_assert_eq(checked->nwords, trusted->nwords);
+    cr_assert_eq(checked->root_lo, trusted->root_lo);
+    cr_assert_eq(checked->root_count, trusted->root_count);
+    cr_assert_eq(checked->max_word_len, trusted->max_word_len);
+    cr_assert_eq(checked->total, trusted->total);
+    cr_assert(checked->unknown_logp == trusted->unknown_logp);
+    cr_assert_eq(checked->hash, trusted->hash);
+    cr_assert_gt(trusted->max_word_len, 1);
+    kz_zhdict_free(checked);
+    kz_zhdict_free(trusted);
+    kz_zhdict *d = (kz_zhdict *)1;
+    cr_assert_eq(kz_zhdict_open_trusted(&d, builtin, len - 1), KZ_ECORRUPT);
+    cr_assert_null(d);
+    cr_assert_eq(kz_zhdict_open_trusted(&d, builtin, 63), KZ_ECORRUPT);
+}
+
 static void expect_corrupt(const uint8_t *blob, size_t len, const char *what)
 {
     kz_zhdict *d = (kz_zhdict *)1;
