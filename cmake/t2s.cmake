@@ -1,6 +1,8 @@
-# t2s.cmake - the table of OpenCC's multi-character t2s keys (common/t2s_phrases.h), read from the
-# installed dictionaries at build time: OpenCC's C API cannot list them, its opencc_dict tool
-# (Debian package opencc) dumps them as text, and kz_mkt2s turns the dumps into C.
+# t2s.cmake - the generated tables of what OpenCC's t2s conversion does (common/t2s_phrases.h), so
+# that a process opens OpenCC only for a run holding one of its multi-character keys. The keys are
+# read from the installed dictionaries (OpenCC's C API cannot list them; its opencc_dict tool,
+# Debian package opencc, dumps them as text); what each character below KZ_T2S_LIMIT becomes alone
+# is asked of libopencc itself by kz_mkt2s, which fails the build if OpenCC cannot be opened.
 # The directory must be the one common/t2s_phrases.h names (KZ_T2S_DIR): the library compares
 # the files' fingerprint at run time and ignores a table that does not describe them.
 set(KZ_OPENCC_DIR "/usr/share/opencc")
@@ -19,7 +21,7 @@ add_executable(kz_mkt2s ${CMAKE_SOURCE_DIR}/common/gen/kz_mkt2s.c
                ${CMAKE_SOURCE_DIR}/common/t2s_phrases.c ${CMAKE_SOURCE_DIR}/common/file.c
                ${CMAKE_SOURCE_DIR}/common/utf8.c ${CMAKE_SOURCE_DIR}/common/error.c)
 target_include_directories(kz_mkt2s PRIVATE ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/common)
-target_link_libraries(kz_mkt2s PRIVATE PkgConfig::XXHASH)
+target_link_libraries(kz_mkt2s PRIVATE PkgConfig::XXHASH PkgConfig::OPENCC)
 
 set(KZ_T2S_GEN ${CMAKE_BINARY_DIR}/generated)
 set(KZ_T2S_SRC ${KZ_T2S_GEN}/kz_t2s_phrases.c)
@@ -32,6 +34,6 @@ add_custom_command(OUTPUT ${KZ_T2S_SRC}
                            ${KZ_T2S_GEN}/TSCharacters.txt ${KZ_T2S_SRC}
                    DEPENDS kz_mkt2s ${KZ_OPENCC_DIR}/t2s.json ${KZ_OPENCC_DIR}/TSPhrases.ocd2
                            ${KZ_OPENCC_DIR}/TSCharacters.ocd2
-                   COMMENT "Reading OpenCC's multi-character t2s keys from ${KZ_OPENCC_DIR}"
+                   COMMENT "Asking OpenCC in ${KZ_OPENCC_DIR} for its t2s keys and characters"
                    VERBATIM)
 target_sources(kz_objects PRIVATE ${KZ_T2S_SRC})

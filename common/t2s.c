@@ -1,16 +1,22 @@
 /* t2s.c - Traditional → Simplified conversion keeping one character per character (see t2s.h).
  *
- * Memo invariants: state[cp] (2 bits, for cp < KZ_T2S_LIMIT) is UNKNOWN until OpenCC has been
- * asked about cp alone, then SAME or CHANGED for good; cp is CHANGED exactly when OpenCC turns it
- * alone into one different character, and then the open-addressing table `map` holds (cp, that
- * character). Code points at or above KZ_T2S_LIMIT are past the last ideograph and always SAME.
- * map's capacity is a power of two and stays at most half full, so probes end at an empty slot.
+ * Memo invariants: state[cp] (2 bits, for cp < KZ_T2S_LIMIT) is UNKNOWN until cp's answer is
+ * known, then SAME or CHANGED for good; cp is CHANGED exactly when OpenCC turns it alone into one
+ * different character (kz_t2s_answer's rule), and then the open-addressing table `map` holds (cp,
+ * that character); code points OpenCC cannot be asked about (kz_t2s_askable) are never CHANGED.
+ * Code points at or above KZ_T2S_LIMIT are past the last ideograph and always SAME. map's
+ * capacity is a power of two and stays at most half full, so probes end at an empty slot.
+ * Where the answers come from: under the shortcut, the generated character table (t2s_phrases.h)
+ * fills the whole memo at the first UNKNOWN character (after which nothing is UNKNOWN), so
+ * OpenCC is never asked about a character; without it (OpenCC's files changed since the build),
+ * OpenCC is asked about the new characters of each run (learn), and opened for that.
  *
  * Shortcut invariants (process-wide, decided once, since the installed files are the same for
- * every converter): shortcut_on is set, by the first run that needs it, exactly when the
- * generated key table's fingerprint equals the installed files' and every key starts below
- * KZ_T2S_LIMIT (else every changing run goes to OpenCC). While it is set, bit cp of key_starts
- * is set exactly when a multi-character key starts with cp; neither changes afterwards. */
+ * every converter): shortcut_on is set, at the first kz_t2s_shortcut() call, exactly when the
+ * generated tables' fingerprint equals the installed files' and they fit the memo (every key
+ * starts below KZ_T2S_LIMIT and every changing character is in [1, KZ_T2S_LIMIT), else OpenCC
+ * is asked as without the shortcut). While it is set, bit cp of key_starts is set exactly when a
+ * multi-character key starts with cp; neither changes afterwards. */
 #include "t2s.h"
 
 #include "buf.h"
@@ -22,9 +28,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* One past CJK Unified Ideographs Extension G (U+3134A): nothing above is an ideograph. */
-#define KZ_T2S_LIMIT 0x31400u
 
 enum { T2S_UNKNOWN = 0, T2S_SAME = 1, T2S_CHANGED = 2 };
 
@@ -64,27 +67,40 @@ static size_t map_index(uint32_t cp, size_t cap)
     return (size_t)((cp * 2654435761u) & (uint32_t)(cap - 1));
 }
 
-static int map_put(kz_t2s *c, uint32_t from, uint32_t to)
+/* Grows map so that it holds n entries at most half full. */
+static int map_reserve(kz_t2s *c, size_t n)
 {
-    if (2 * (c->map_len + 1) > c->map_cap) {
-        size_t cap = c->map_cap ? 2 * c->map_cap : 256;
-        map_slot *m = calloc(cap, sizeof *m);
-        if (m == NULL) return KZ_ENOMEM_FAIL();
-        for (size_t i = 0; i < c->map_cap; i++) {
-            if (c->map[i].from == 0) continue;
-            size_t j = map_index(c->map[i].from, cap);
-            while (m[j].from != 0) j = (j + 1) & (cap - 1);
-            m[j] = c->map[i];
-        }
-        free(c->map);
-        c->map = m;
-        c->map_cap = cap;
+    if (2 * n <= c->map_cap) return KZ_OK;
+    size_t cap = c->map_cap ? c->map_cap : 256;
+    while (2 * n > cap) cap *= 2;
+    map_slot *m = calloc(cap, sizeof *m);
+    if (m == NULL) return KZ_ENOMEM_FAIL();
+    for (size_t i = 0; i < c->map_cap; i++) {
+        if (c->map[i].from == 0) continue;
+        size_t j = map_index(c->map[i].from, cap);
+        while (m[j].from != 0) j = (j + 1) & (cap - 1);
+        m[j] = c->map[i];
     }
+    free(c->map);
+    c->map = m;
+    c->map_cap = cap;
+    return KZ_OK;
+}
+
+/* Sets from's entry; map must have room for one more (map_reserve). from != 0. */
+static void map_set(kz_t2s *c, uint32_t from, uint32_t to)
+{
     size_t j = map_index(from, c->map_cap);
     while (c->map[j].from != 0 && c->map[j].from != from) j = (j + 1) & (c->map_cap - 1);
     if (c->map[j].from == 0) c->map_len++;
     c->map[j].from = from;
     c->map[j].to = to;
+}
+
+static int map_put(kz_t2s *c, uint32_t from, uint32_t to)
+{
+    KZ_TRY(map_reserve(c, c->map_len + 1));
+    map_set(c, from, to);
     return KZ_OK;
 }
 
@@ -108,8 +124,9 @@ int kz_t2s_new(kz_t2s **out)
     return KZ_OK;
 }
 
-/* Opens OpenCC at the first character it must be asked about: loading its dictionaries costs
- * about 1.5 ms, which text without ideographs (most queries) never needs to pay. */
+/* Opens OpenCC at the first run it must convert (one holding a multi-character key) or, without
+ * the shortcut, at the first character it must be asked about: loading its dictionaries costs
+ * ~19 M instructions (~5 ms), which most texts, Traditional ones included, never need to pay. */
 static int ensure_open(kz_t2s *c)
 {
     if (c->cc != NULL) return KZ_OK;
@@ -133,37 +150,48 @@ void kz_t2s_free(kz_t2s *c)
     free(c);
 }
 
-/* Asks OpenCC about each of ask[0..n) alone and records the answers. One character a line:
- * OpenCC leaves newlines alone and cannot join characters across them into a phrase, so line i
- * of the answer is character i converted alone. */
+/* Asks OpenCC about each of ask[0..n) alone and records the answers (without the shortcut). The
+ * question and the meaning of each answer line are the generator's (t2s_phrases.h). */
 static int learn(kz_t2s *c, const uint32_t *ask, size_t n)
 {
     kz_buf_clear(&c->utf8);
-    KZ_TRY(kz_buf_reserve(&c->utf8, 5 * n));
-    for (size_t i = 0; i < n; i++) {
-        c->utf8.len += kz_utf8_encode(ask[i], c->utf8.data + c->utf8.len);
-        c->utf8.data[c->utf8.len++] = '\n';
-    }
+    KZ_TRY(kz_buf_reserve(&c->utf8, KZ_T2S_QUESTION_MAX(n)));
+    c->utf8.len = kz_t2s_question(ask, n, c->utf8.data);
     KZ_TRY(ensure_open(c));
     char *conv = opencc_convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
     if (conv == NULL) return kz_fail(KZ_ERROR, "OpenCC conversion failed: %s", opencc_error());
     const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
     int rc = KZ_OK;
     for (size_t i = 0; i < n; i++) {
-        const uint8_t *line = p;
-        while (p < end && *p != '\n') p++;
-        uint32_t to = ask[i];
-        size_t k = line < p ? kz_utf8_decode(line, p, &to) : 0;
-        int changed = k > 0 && line + k == p && to != ask[i] && to != KZ_UTF8_REPLACEMENT;
-        if (changed) {
+        uint32_t to;
+        p = kz_t2s_answer(p, end, ask[i], &to);
+        if (to != ask[i]) {
             rc = map_put(c, ask[i], to);
             if (rc < 0) break;
         }
-        set_state(c, ask[i], changed ? T2S_CHANGED : T2S_SAME);
-        if (p < end) p++;
+        set_state(c, ask[i], to != ask[i] ? T2S_CHANGED : T2S_SAME);
     }
     opencc_convert_utf8_free(conv);
     return rc;
+}
+
+/* Fills the whole memo from the generated character table (the shortcut must be on): every code
+ * point below KZ_T2S_LIMIT becomes SAME or CHANGED. Leaves the memo as it was if it fails. */
+static int fill_from_table(kz_t2s *c)
+{
+    KZ_TRY(map_reserve(c, c->map_len + kz_t2s_char_count));
+    memset(c->state, T2S_SAME * 0x55, sizeof c->state); /* SAME in each 2-bit field */
+    for (uint32_t i = 0; i < kz_t2s_char_count; i++) {
+        map_set(c, kz_t2s_char_from[i], kz_t2s_char_to[i]);
+        set_state(c, kz_t2s_char_from[i], T2S_CHANGED);
+    }
+    return KZ_OK;
+}
+
+/* Forgets the provisional answers about ask[0..n): they are asked again next time. */
+static void forget(kz_t2s *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) set_state(c, c->ask[i], T2S_UNKNOWN);
 }
 
 /* Makes sure every character of cps[0..n) is known; returns whether one of them changes. */
@@ -173,12 +201,23 @@ static int classify(kz_t2s *c, const uint32_t *cps, size_t n, int *any_changed)
     *any_changed = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned s = state_of(c, cps[i]);
+        if (s == T2S_UNKNOWN && kz_t2s_shortcut()) { /* nothing is UNKNOWN afterwards */
+            KZ_TRY(fill_from_table(c));
+            s = state_of(c, cps[i]);
+        }
         if (s == T2S_CHANGED) *any_changed = 1;
         if (s != T2S_UNKNOWN) continue;
+        if (!kz_t2s_askable(cps[i])) { /* as under the shortcut: never changed */
+            set_state(c, cps[i], T2S_SAME);
+            continue;
+        }
         if (nask == c->ask_cap) {
             size_t cap = c->ask_cap ? 2 * c->ask_cap : 64;
             uint32_t *a = realloc(c->ask, cap * sizeof *a);
-            if (a == NULL) return KZ_ENOMEM_FAIL();
+            if (a == NULL) {
+                forget(c, nask);
+                return KZ_ENOMEM_FAIL();
+            }
             c->ask = a;
             c->ask_cap = cap;
         }
@@ -187,8 +226,8 @@ static int classify(kz_t2s *c, const uint32_t *cps, size_t n, int *any_changed)
     }
     if (nask == 0) return KZ_OK;
     int rc = learn(c, c->ask, nask);
-    if (rc < 0) { /* forget the provisional answers: ask again next time */
-        for (size_t i = 0; i < nask; i++) set_state(c, c->ask[i], T2S_UNKNOWN);
+    if (rc < 0) {
+        forget(c, nask);
         return rc;
     }
     for (size_t i = 0; i < nask && !*any_changed; i++)
@@ -221,6 +260,11 @@ static void decide_shortcut(void)
         key_starts[first >> 3] |= (uint8_t)(1u << (first & 7));
         at = kz_t2s_phrase_ends[k];
     }
+    for (uint32_t i = 0; i < kz_t2s_char_count; i++) /* 0 marks map's empty slots */
+        if (kz_t2s_char_from[i] == 0 || kz_t2s_char_from[i] >= KZ_T2S_LIMIT) {
+            memset(key_starts, 0, sizeof key_starts);
+            return;
+        }
     shortcut_on = 1;
 }
 

@@ -1,10 +1,12 @@
-/* t2s_phrases.c - the fingerprint of OpenCC's t2s files (see t2s_phrases.h). The key table itself
- * is generated at build time; this file is shared by the library and the generator, so both hash
- * the files the same way. */
+/* t2s_phrases.c - the fingerprint of OpenCC's t2s files, and how a character is asked about alone
+ * and the answer read (see t2s_phrases.h). The tables themselves are generated at build time;
+ * this file is shared by the library and the generator, so both hash the files the same way and
+ * give OpenCC's answers the same meaning. */
 #include "t2s_phrases.h"
 
 #include "error.h"
 #include "file.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,4 +44,24 @@ int kz_t2s_fingerprint(const char *dir, uint64_t *out)
     if (rc == KZ_OK) *out = XXH3_64bits_digest(st);
     XXH3_freeState(st);
     return rc;
+}
+
+size_t kz_t2s_question(const uint32_t *cps, size_t n, uint8_t *out)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        len += kz_utf8_encode(cps[i], out + len);
+        out[len++] = '\n';
+    }
+    return len;
+}
+
+const uint8_t *kz_t2s_answer(const uint8_t *p, const uint8_t *end, uint32_t cp, uint32_t *to)
+{
+    const uint8_t *line = p;
+    while (p < end && *p != '\n') p++;
+    uint32_t got = cp;
+    size_t k = line < p ? kz_utf8_decode(line, p, &got) : 0;
+    *to = k > 0 && line + k == p && got != KZ_UTF8_REPLACEMENT ? got : cp;
+    return p < end ? p + 1 : end;
 }
