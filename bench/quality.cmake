@@ -10,7 +10,8 @@ list(REMOVE_ITEM KZ_BENCH_SOURCES ${KZ_QUALITY_SOURCE})
 
 add_executable(kzquality ${KZ_QUALITY_SOURCE})
 # kzsearch_static brings the public header and OpenCC (the ground truth calls it directly).
-target_link_libraries(kzquality PRIVATE kzsearch_static)
+# OpenCC directly: kzquality converts text with it (the library loads it itself).
+target_link_libraries(kzquality PRIVATE kzsearch_static PkgConfig::OPENCC)
 
 set(KZ_QUALITY_CORPUS /tmp/quality-corpus/corpus.jsonl CACHE FILEPATH
     "corpus.jsonl made by ../shared/bench/make-corpus, for the quality target")

@@ -21,10 +21,11 @@
 
 #include "buf.h"
 #include "error.h"
+#include "opencc_lib.h"
 #include "t2s_phrases.h"
 #include "utf8.h"
 
-#include <opencc/opencc.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ typedef struct map_slot {
 } map_slot;
 
 struct kz_t2s {
+    const kz_opencc_api *api; /* set with cc */
     opencc_t cc;
     uint8_t state[KZ_T2S_LIMIT / 4]; /* 2 bits a code point */
     map_slot *map;
@@ -124,26 +126,38 @@ int kz_t2s_new(kz_t2s **out)
     return KZ_OK;
 }
 
+static atomic_size_t opens; /* OpenCC converters opened by this process */
+
 /* Opens OpenCC at the first run it must convert (one holding a multi-character key) or, without
- * the shortcut, at the first character it must be asked about: loading its dictionaries costs
- * ~19 M instructions (~5 ms), which most texts, Traditional ones included, never need to pay. */
+ * the shortcut, at the first character it must be asked about: loading libopencc and its
+ * dictionaries costs ~20 M instructions (~5 ms), which most texts, Traditional ones included,
+ * never need to pay. */
 static int ensure_open(kz_t2s *c)
 {
     if (c->cc != NULL) return KZ_OK;
-    opencc_t cc = opencc_open(KZ_T2S_CONFIG);
+    const kz_opencc_api *api;
+    KZ_TRY(kz_opencc_load(&api));
+    opencc_t cc = api->open(KZ_T2S_CONFIG);
     if (cc == (opencc_t)-1 || cc == NULL)
         return kz_fail(KZ_ENOTFOUND,
                        "cannot open OpenCC's configuration %s (%s): install opencc's data "
                        "(libopencc-data) or turn off Traditional→Simplified conversion",
-                       KZ_T2S_CONFIG, opencc_error());
+                       KZ_T2S_CONFIG, api->error());
+    c->api = api;
     c->cc = cc;
+    atomic_fetch_add_explicit(&opens, 1, memory_order_relaxed);
     return KZ_OK;
+}
+
+size_t kz_t2s_opencc_opens(void)
+{
+    return atomic_load_explicit(&opens, memory_order_relaxed);
 }
 
 void kz_t2s_free(kz_t2s *c)
 {
     if (c == NULL) return;
-    if (c->cc != NULL) opencc_close(c->cc);
+    if (c->cc != NULL) c->api->close(c->cc);
     free(c->map);
     free(c->ask);
     kz_buf_free(&c->utf8);
@@ -158,8 +172,8 @@ static int learn(kz_t2s *c, const uint32_t *ask, size_t n)
     KZ_TRY(kz_buf_reserve(&c->utf8, KZ_T2S_QUESTION_MAX(n)));
     c->utf8.len = kz_t2s_question(ask, n, c->utf8.data);
     KZ_TRY(ensure_open(c));
-    char *conv = opencc_convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
-    if (conv == NULL) return kz_fail(KZ_ERROR, "OpenCC conversion failed: %s", opencc_error());
+    char *conv = c->api->convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
+    if (conv == NULL) return kz_fail(KZ_ERROR, "OpenCC conversion failed: %s", c->api->error());
     const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
     int rc = KZ_OK;
     for (size_t i = 0; i < n; i++) {
@@ -171,7 +185,7 @@ static int learn(kz_t2s *c, const uint32_t *ask, size_t n)
         }
         set_state(c, ask[i], to != ask[i] ? T2S_CHANGED : T2S_SAME);
     }
-    opencc_convert_utf8_free(conv);
+    c->api->convert_utf8_free(conv);
     return rc;
 }
 
@@ -327,17 +341,17 @@ int kz_t2s_convert(kz_t2s *c, uint32_t *cps, size_t n)
         c->utf8.len += kz_utf8_encode(cps[i], c->utf8.data + c->utf8.len);
     /* OpenCC allocates its result; this happens only for runs with Traditional characters. */
     KZ_TRY(ensure_open(c));
-    char *conv = opencc_convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
+    char *conv = c->api->convert_utf8(c->cc, (const char *)c->utf8.data, c->utf8.len);
     if (conv != NULL) {
         const uint8_t *p = (const uint8_t *)conv, *end = p + strlen(conv);
         size_t count = 0;
         for (const uint8_t *q = p; q < end; q++) count += (*q & 0xC0) != 0x80;
         if (count == n) {
             for (size_t i = 0; i < n && p < end; i++) p += kz_utf8_decode(p, end, &cps[i]);
-            opencc_convert_utf8_free(conv);
+            c->api->convert_utf8_free(conv);
             return KZ_OK;
         }
-        opencc_convert_utf8_free(conv);
+        c->api->convert_utf8_free(conv);
     }
     /* The phrase conversion changed the length (or failed): character by character. */
     convert_each(c, cps, n);

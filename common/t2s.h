@@ -44,4 +44,8 @@ int kz_t2s_char(kz_t2s *c, uint32_t cp, uint32_t *out);
  * process, at the first call, which reads them; the same for every converter). */
 int kz_t2s_shortcut(void);
 
+/* How many converters of this process have opened OpenCC (each opens it at most once, and loads
+ * libopencc through opencc_lib.h the first time any does). */
+size_t kz_t2s_opencc_opens(void);
+
 #endif

@@ -5,9 +5,7 @@
  * installed dictionaries and their one-character conversions (read again with opencc_dict); the
  * fingerprint that guards the tables notices changed files.
  *
- * opencc_open is wrapped (defined here, so the library's calls come here, and passed on to
- * libopencc's) to count how often the converter opens OpenCC. */
-#define _GNU_SOURCE /* RTLD_NEXT */
+ * kz_t2s_opencc_opens() counts how often converters open OpenCC. */
 #include "error.h"
 #include "t2s.h"
 #include "t2s_phrases.h"
@@ -16,25 +14,10 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
-#include <dlfcn.h>
 #include <opencc/opencc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static size_t opencc_opens; /* calls to opencc_open in this process */
-
-opencc_t opencc_open(const char *configFileName)
-{
-    static opencc_t (*real)(const char *);
-    if (real == NULL) {
-        void *sym = dlsym(RTLD_NEXT, "opencc_open");
-        cr_assert_not_null(sym, "libopencc's opencc_open: %s", dlerror());
-        memcpy(&real, &sym, sizeof real); /* ISO C has no object → function pointer cast */
-    }
-    opencc_opens++;
-    return real(configFileName);
-}
 
 /* Decodes UTF-8 text into a malloc'd code-point array. */
 static uint32_t *decode(const char *s, size_t len, size_t *n)
@@ -283,7 +266,7 @@ Test(t2s, under_the_shortcut_opencc_is_opened_only_for_a_run_holding_a_key)
     cr_assert_eq(kz_t2s_shortcut(), 1);
     kz_t2s *c;
     cr_assert_eq(kz_t2s_new(&c), KZ_OK);
-    size_t opens = opencc_opens;
+    size_t opens = kz_t2s_opencc_opens();
 
     /* Single characters, Traditional and Simplified, and runs without a key. */
     static const char *const plain[] = {"說明書們", "说明书", "關於這個軟體", "乾"};
@@ -298,7 +281,7 @@ Test(t2s, under_the_shortcut_opencc_is_opened_only_for_a_run_holding_a_key)
         cr_assert_eq(kz_t2s_convert(c, cps, n), KZ_OK, "%s", kz_errmsg());
         free(cps);
     }
-    cr_expect_eq(opencc_opens, opens, "OpenCC opened without a key in sight");
+    cr_expect_eq(kz_t2s_opencc_opens(), opens, "OpenCC opened without a key in sight");
 
     /* Runs holding a key (and a character that changes alone): OpenCC, opened once. */
     for (uint32_t k = 0, start = 0; k < 3 && k < kz_t2s_phrase_count; k++) {
@@ -307,7 +290,7 @@ Test(t2s, under_the_shortcut_opencc_is_opened_only_for_a_run_holding_a_key)
         cps[0] = 0x8aaa; /* 說 */
         memcpy(cps + 1, kz_t2s_phrase_cps + start, (end - start) * sizeof *cps);
         cr_assert_eq(kz_t2s_convert(c, cps, end - start + 1), KZ_OK, "%s", kz_errmsg());
-        cr_expect_eq(opencc_opens, opens + 1, "key %u", k);
+        cr_expect_eq(kz_t2s_opencc_opens(), opens + 1, "key %u", k);
         start = end;
     }
     kz_t2s_free(c);
