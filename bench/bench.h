@@ -94,7 +94,7 @@ typedef struct kzb_build_summary {
     uint64_t pair_doc_bytes, pair_pos_bytes;         /* their share of postings, positions */
     double wall_s, optimize_s, cpu_s; /* cpu_s: CPU time of the build (with optimize) */
     long peak_rss_kb;
-    uint64_t component[10]; /* bytes by section kind (KZ_SEC_COUNT, segment_format.h); [0] other */
+    uint64_t component[11]; /* bytes by section kind (KZ_SEC_COUNT, segment_format.h); [0] other */
     uint32_t segments;
 } kzb_build_summary;
 

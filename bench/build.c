@@ -24,7 +24,7 @@ _Static_assert(sizeof((kzb_build_summary *)0)->component == KZ_SEC_COUNT * sizeo
                "one component per section kind");
 static const char *const COMPONENT[KZ_SEC_COUNT] = {"other",     "meta",    "terms", "postings",
                                                     "positions", "lengths", "docs",  "store",
-                                                    "docstarts", "sources"};
+                                                    "docstarts", "sources", "fields"};
 
 static void progress(void *ctx, const kz_add_report *r, const char *warning)
 {

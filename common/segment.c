@@ -102,6 +102,9 @@ static int read_meta(kz_segment *seg)
     seg->nsources = kz_load_u32le(seg->sources);
     if (((uint64_t)seg->nsources + 1) * 8 > seg->sources_len - 8)
         return corrupt(seg, "SOURCES index out of bounds");
+    if (kz_fields_open(&seg->fields, section(seg, KZ_SEC_FIELDS),
+                       seg->sections[KZ_SEC_FIELDS].length, seg->ndocs) < 0)
+        return kz_fail_context(KZ_ECORRUPT, "segment %s", seg->path);
     if (kz_store_open(&seg->docs, section(seg, KZ_SEC_DOCS), seg->sections[KZ_SEC_DOCS].length) < 0)
         return kz_fail_context(KZ_ECORRUPT, "segment %s: document records", seg->path);
     if (seg->docs.nrecords != seg->ndocs) return corrupt(seg, "document record count mismatch");
@@ -371,26 +374,87 @@ static int verify_postings(const kz_segment *seg)
     return rc == KZ_ITEROVER ? KZ_OK : rc;
 }
 
+/* A column's values, decoded once: value i is at[i], len[i] bytes. */
+typedef struct column_values {
+    const uint8_t **at;
+    size_t *len;
+} column_values;
+
+static int column_values_read(const kz_fields_column *c, column_values *v)
+{
+    v->at = malloc(((size_t)c->nvalues + 1) * sizeof *v->at);
+    v->len = malloc(((size_t)c->nvalues + 1) * sizeof *v->len);
+    if (v->at == NULL || v->len == NULL) return KZ_ENOMEM_FAIL();
+    uint64_t pos = 0;
+    for (uint32_t i = 0; i < c->nvalues; i++)
+        KZ_TRY(kz_fields_value_next(c, &pos, &v->at[i], &v->len[i]));
+    if (pos != c->values_len)
+        return kz_fail(KZ_ECORRUPT, "document fields: bytes after the values");
+    return KZ_OK;
+}
+
+static void column_values_free(column_values *v)
+{
+    free(v->at);
+    free(v->len);
+}
+
+/* Column c's value for document d equals want[0, len). */
+static int same_value(const kz_fields_column *c, const column_values *v, uint32_t d,
+                      const char *want, size_t len, int *same)
+{
+    uint32_t id;
+    KZ_TRY(kz_fields_id(c, d, &id));
+    *same = v->len[id] == len && (len == 0 || memcmp(v->at[id], want, len) == 0);
+    return KZ_OK;
+}
+
+/* Every document record decodes and has passages, and FIELDS holds its date, language and
+ * name. */
+static int verify_documents(const kz_segment *seg)
+{
+    kz_store_reader docs;
+    kz_segment_doc_reader(seg, &docs);
+    kz_fields_names names;
+    kz_fields_names_init(&names, &seg->fields);
+    column_values dates = {0}, langs = {0};
+    int rc = column_values_read(&seg->fields.date, &dates);
+    if (rc == KZ_OK) rc = column_values_read(&seg->fields.lang, &langs);
+    for (uint32_t d = 0; d < seg->ndocs && rc == KZ_OK; d++) {
+        kz_doc_entry e;
+        rc = kz_segment_doc(seg, &docs, d, &e);
+        if (rc == KZ_OK && e.npassages == 0) rc = corrupt(seg, "a document without passages");
+        int date = 0, lang = 0;
+        const char *name;
+        size_t name_len;
+        if (rc == KZ_OK) rc = same_value(&seg->fields.date, &dates, d, e.date, e.date_len, &date);
+        if (rc == KZ_OK) rc = same_value(&seg->fields.lang, &langs, d, e.lang, e.lang_len, &lang);
+        if (rc == KZ_OK) rc = kz_fields_names_next(&names, &name, &name_len);
+        if (rc == KZ_OK && (!date || !lang || name_len != e.name_len ||
+                            (name_len > 0 && memcmp(name, e.name, name_len) != 0)))
+            rc = corrupt(seg, "FIELDS disagrees with a document record");
+    }
+    if (rc == KZ_OK && names.p != names.end) rc = corrupt(seg, "FIELDS has bytes after the names");
+    column_values_free(&dates);
+    column_values_free(&langs);
+    kz_fields_names_free(&names);
+    kz_store_reader_free(&docs);
+    if (rc < 0) return kz_fail_context(rc, "segment %s", seg->path);
+    return KZ_OK;
+}
+
 int kz_segment_verify(const kz_segment *seg)
 {
-    static const char *names[KZ_SEC_COUNT] = {"",        "META", "TERMS", "POSTINGS",   "POSITIONS",
-                                              "LENGTHS", "DOCS", "STORE", "DOC_STARTS", "SOURCES"};
+    static const char *names[KZ_SEC_COUNT] = {"",           "META",    "TERMS", "POSTINGS",
+                                              "POSITIONS",  "LENGTHS", "DOCS",  "STORE",
+                                              "DOC_STARTS", "SOURCES", "FIELDS"};
     for (int k = 1; k < KZ_SEC_COUNT; k++) {
         const kz_section *s = &seg->sections[k];
         if (XXH3_64bits(seg->map + s->offset, s->length) != s->checksum)
             return kz_fail(KZ_ECORRUPT, "segment %s: checksum mismatch in section %s", seg->path,
                            names[k]);
     }
-    kz_store_reader docs;
-    kz_segment_doc_reader(seg, &docs);
-    int drc = KZ_OK;
-    for (uint32_t d = 0; d < seg->ndocs && drc == KZ_OK; d++) {
-        kz_doc_entry e;
-        drc = kz_segment_doc(seg, &docs, d, &e);
-        if (drc == KZ_OK && e.npassages == 0) drc = corrupt(seg, "a document without passages");
-    }
-    kz_store_reader_free(&docs);
-    KZ_TRY(drc);
+    KZ_TRY(verify_documents(seg));
     kz_store_reader passages;
     kz_segment_passage_reader(seg, &passages);
     int rc = KZ_OK;

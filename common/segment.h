@@ -1,5 +1,5 @@
 /* segment.h - reading one immutable segment file: the mapping, its sections, passage lengths,
- * the document table and stored passages.
+ * the document table, the documents' filterable fields and stored passages.
  *
  * A kz_segment maps its file read-only with mmap and decodes from the mapping; opening reads
  * only the header, the section table, the footer and the META section, and validates every
@@ -13,6 +13,7 @@
 #define KZ_SEGMENT_H
 
 #include "buf.h"
+#include "fields.h"
 #include "lengths.h"
 #include "segment_format.h"
 #include "store.h"
@@ -46,6 +47,7 @@ typedef struct kz_segment {
     const uint8_t *sources;    /* the SOURCES section */
     uint64_t sources_len;
     uint32_t nsources;
+    kz_fields fields; /* the documents' date, language and name, over the mapping */
 } kz_segment;
 
 /* A document's entry in the document table. Strings borrow the reader (or the mapping) they

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* 7: LENGTHS holds a byte a passage and (passage, length) pairs for the long ones, read in
- * place (common/lengths.h); META's width field says 1.
+ * place (common/lengths.h); META's width field says 1; a FIELDS section (common/fields.h).
  * 6: the term dictionary's hash slots are 32 bits (term dictionary format 2, common/termdict.c).
  * 5: META's last field is the pair threshold, and the term dictionary holds word-pair terms
  * (common/pairs.h). 4: stores (documents, passages) in small blocks compressed with a dictionary of their own
@@ -38,7 +38,8 @@ enum kz_section_kind {
     KZ_SEC_STORE = 7,      /* stored passages (common/store.h) */
     KZ_SEC_DOC_STARTS = 8, /* u32 first passage of each document, then the passage count */
     KZ_SEC_SOURCES = 9,    /* the files the documents came from, each stored once */
-    KZ_SEC_COUNT = 10      /* one past the last kind */
+    KZ_SEC_FIELDS = 10,    /* the documents' date, language and name, for filters (fields.h) */
+    KZ_SEC_COUNT = 11      /* one past the last kind */
 };
 
 /* META section: fixed little-endian fields at these offsets. */

@@ -8,12 +8,14 @@
 int kz_doc_table_init(kz_doc_table *t)
 {
     memset(t, 0, sizeof *t);
+    KZ_TRY(kz_fields_writer_new(&t->fields));
     return kz_store_writer_new_with(&t->records, &KZ_STORE_DOCS);
 }
 
 void kz_doc_table_free(kz_doc_table *t)
 {
     kz_store_writer_free(t->records);
+    kz_fields_writer_free(t->fields);
     kz_buf_free(&t->starts);
     kz_buf_free(&t->source_offsets);
     kz_buf_free(&t->source_records);
@@ -40,6 +42,8 @@ int kz_doc_table_add(kz_doc_table *t, const kz_doc_entry *doc)
     kz_buf_clear(&t->scratch);
     KZ_TRY(kz_doc_record_encode(&t->scratch, t->nsources - 1, doc));
     KZ_TRY(kz_store_writer_add(t->records, t->scratch.data, t->scratch.len));
+    KZ_TRY(kz_fields_writer_add(t->fields, doc->date, doc->date_len, doc->lang, doc->lang_len,
+                                doc->name, doc->name_len));
     t->next_passage += doc->npassages;
     t->ndocs++;
     return KZ_OK;
@@ -52,6 +56,7 @@ int kz_doc_table_finish(kz_doc_table *t, kz_segment_parts *parts)
     kz_buf *starts = &parts->sec[KZ_SEC_DOC_STARTS];
     KZ_TRY(kz_buf_append(starts, t->starts.data, t->starts.len));
     KZ_TRY(kz_buf_append_u32le(starts, t->next_passage));
+    KZ_TRY(kz_fields_writer_finish(t->fields, &parts->sec[KZ_SEC_FIELDS]));
     kz_buf *src = &parts->sec[KZ_SEC_SOURCES];
     KZ_TRY(kz_buf_append_u32le(src, t->nsources));
     KZ_TRY(kz_buf_append_u32le(src, 0));

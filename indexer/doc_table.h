@@ -1,5 +1,6 @@
 /* doc_table.h - writing a segment's document table: the DOCS (compressed document records),
- * DOC_STARTS and SOURCES sections. Shared by the segment builder and merges.
+ * DOC_STARTS, SOURCES and FIELDS (the filterable fields, common/fields.h) sections. Shared by the
+ * segment builder and merges.
  *
  * Documents are added in passage order; each names its source file with its size, mtime and
  * content hash. A source is stored once for a run of consecutive documents from the same file
@@ -8,12 +9,14 @@
 #ifndef KZ_DOC_TABLE_H
 #define KZ_DOC_TABLE_H
 
+#include "fields.h"
 #include "segment.h"
 #include "segment_file.h"
 #include "store.h"
 
 typedef struct kz_doc_table {
     kz_store_writer *records;
+    kz_fields_writer *fields;
     kz_buf starts;         /* u32 first passage per document */
     kz_buf source_offsets; /* u64 per source */
     kz_buf source_records;
@@ -31,7 +34,7 @@ void kz_doc_table_free(kz_doc_table *t);
  * where the previous document ended (KZ_EINVAL otherwise). */
 int kz_doc_table_add(kz_doc_table *t, const kz_doc_entry *doc);
 
-/* Writes the three sections into parts; the table can then only be freed. */
+/* Writes the four sections into parts; the table can then only be freed. */
 int kz_doc_table_finish(kz_doc_table *t, kz_segment_parts *parts);
 
 #endif

@@ -25,7 +25,6 @@ static void close_segments(kz_index *ix)
 {
     for (uint32_t i = 0; i < ix->nsegs; i++) {
         kz_segment_close(ix->segs[i].seg);
-        kz_doc_fields_free(ix->segs[i].fields);
         kz_deletes_free(&ix->segs[i].dels);
         free(ix->segs[i].live);
     }
@@ -115,7 +114,6 @@ int kz_index_open(kz_index **out, const char *dir)
     kz_index *ix = calloc(1, sizeof *ix);
     if (ix == NULL) return KZ_ENOMEM_FAIL();
     pthread_mutex_init(&ix->pool_lock, NULL);
-    pthread_mutex_init(&ix->fields_lock, NULL);
     int rc = KZ_OK;
     ix->dir = strdup(dir);
     if (ix->dir == NULL) {
@@ -161,7 +159,6 @@ void kz_index_close(kz_index *ix)
     kz_analyzer_free(ix->prototype); /* before unmapping the dictionary it borrows */
     if (ix->dict_map) munmap(ix->dict_map, ix->dict_len);
     pthread_mutex_destroy(&ix->pool_lock);
-    pthread_mutex_destroy(&ix->fields_lock);
     free(ix->dir);
     free(ix);
 }
@@ -198,17 +195,6 @@ void kz_index_release_analyzer(kz_index *ix, int query_mode, kz_analyzer *a)
     }
     ix->pool[m][ix->npool[m]++] = a;
     pthread_mutex_unlock(&ix->pool_lock);
-}
-
-int kz_index_doc_fields(kz_index *ix, uint32_t seg, const kz_doc_fields **out)
-{
-    kz_index_segment *s = &ix->segs[seg];
-    int rc = KZ_OK;
-    pthread_mutex_lock(&ix->fields_lock);
-    if (s->fields == NULL) rc = kz_doc_fields_build(&s->fields, s->seg);
-    *out = s->fields;
-    pthread_mutex_unlock(&ix->fields_lock);
-    return rc;
 }
 
 int kz_index_term_stats(const kz_index *ix, const char *term, size_t len, uint64_t *df,

@@ -11,7 +11,6 @@
 
 #include "bm25.h"
 #include "deletes.h"
-#include "doc_fields.h"
 #include "kzsearch.h"
 #include "manifest.h"
 #include "segment.h"
@@ -21,11 +20,10 @@
 
 typedef struct kz_index_segment {
     kz_segment *seg;
-    kz_deletes dels;       /* bits NULL when nothing is deleted */
-    uint64_t *live;        /* bitset of live passages, or NULL when all are live */
-    uint64_t base;         /* global id of local passage 0 */
-    uint32_t ordinal;      /* its index in kz_index.segs */
-    kz_doc_fields *fields; /* filterable fields, built by the first filtered query (or NULL) */
+    kz_deletes dels;  /* bits NULL when nothing is deleted */
+    uint64_t *live;   /* bitset of live passages, or NULL when all are live */
+    uint64_t base;    /* global id of local passage 0 */
+    uint32_t ordinal; /* its index in kz_index.segs */
 } kz_index_segment;
 
 struct kz_index {
@@ -42,14 +40,9 @@ struct kz_index {
     size_t dict_len;
     kz_analyzer *prototype; /* on the index's dictionary; cloned for searches (clones are cheap) */
     pthread_mutex_t pool_lock;
-    pthread_mutex_t fields_lock; /* guards building kz_index_segment.fields */
-    kz_analyzer **pool[2];       /* idle analyzers: [0] index mode (snippets), [1] query mode */
+    kz_analyzer **pool[2]; /* idle analyzers: [0] index mode (snippets), [1] query mode */
     size_t npool[2], pool_cap[2];
 };
-
-/* The filterable fields of segment seg's documents, decoded on first use and kept while the
- * index is open; safe to call from many threads. KZ_OK, KZ_ECORRUPT or KZ_ENOMEM. */
-int kz_index_doc_fields(kz_index *ix, uint32_t seg, const kz_doc_fields **out);
 
 /* Collection-wide statistics of one term (live passages only). infos, when not NULL, receives
  * the term's entry in each segment (nsegs of them; df 0 where the segment lacks it), so that a

@@ -675,6 +675,7 @@ static int parse_primary(parser *p, kz_qnode **out, kz_occur sign, size_t offset
         n->len = t->len;
         n->field = t->field;
         n->op = t->op;
+        n->glob = t->field == KZ_FIELD_DOC && strpbrk(n->text, "*?[") != NULL;
         memcpy(n->date_lo, t->lo, sizeof n->date_lo);
         memcpy(n->date_hi, t->hi, sizeof n->date_hi);
         *out = n;
@@ -934,7 +935,7 @@ int kz_qnode_format(const kz_qnode *n, kz_buf *out)
 int kz_qfilter_doc_matches(const kz_qnode *f, const char *doc)
 {
     if (f == NULL || f->field != KZ_FIELD_DOC || doc == NULL) return 0;
-    if (strpbrk(f->text, "*?[") != NULL) return fnmatch(f->text, doc, 0) == 0;
+    if (f->glob) return fnmatch(f->text, doc, 0) == 0;
     return strstr(doc, f->text) != NULL;
 }
 

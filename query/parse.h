@@ -60,6 +60,7 @@ typedef struct kz_qnode {
     size_t len; /* bytes in text */
     int field;  /* FILTER: a kz_qfield; else KZ_FIELD_NONE */
     int op;     /* FILTER: a kz_qop; else KZ_OP_EQ */
+    int glob; /* doc: FILTER: text holds *, ? or [ (a pattern for fnmatch), else 0 (a substring) */
     /* Date filters: the inclusive range of days they accept, as "YYYY-MM-DD", whatever the
      * precision and comparison written (date:2022-01 -> 2022-01-01 .. 2022-01-31,
      * date:>2022-01 -> 2022-02-01 .. 9999-12-31), so a passage's date matches when

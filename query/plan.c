@@ -660,35 +660,95 @@ int kz_pnode_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan,
 
 /* ---- filters ---- */
 
-static int doc_matches(const kz_filter_set *f, const kz_doc_view *e)
+/* Whether a document whose field `field` has the value v passes the filters on that field: one
+ * of the filters on it matches (when there are any), and no excluding filter on it does. Filters
+ * of different fields all apply, so a document passes when each of its fields passes. */
+static int value_passes(const kz_filter_set *f, int field, const char *v, size_t len)
 {
-    int ok = 1;
-    if (f->ndate) {
-        int any = 0;
-        for (size_t i = 0; i < f->ndate && !any; i++)
-            any = kz_qfilter_date_matches(f->date[i], e->date, e->date_len);
-        ok = ok && any;
-    }
-    if (ok && f->nlang) {
-        int any = 0;
-        for (size_t i = 0; i < f->nlang && !any; i++)
-            any = kz_qfilter_lang_matches(f->lang[i], e->lang, e->lang_len);
-        ok = ok && any;
-    }
-    if (ok && f->ndoc) {
-        int any = 0;
-        for (size_t i = 0; i < f->ndoc && !any; i++)
-            any = kz_qfilter_doc_matches(f->doc[i], e->name);
-        ok = ok && any;
-    }
+    const kz_qnode *const *want = field == KZ_FIELD_DATE   ? f->date
+                                  : field == KZ_FIELD_LANG ? f->lang
+                                                           : f->doc;
+    size_t nwant = field == KZ_FIELD_DATE ? f->ndate : field == KZ_FIELD_LANG ? f->nlang : f->ndoc;
+    int ok = nwant == 0;
+    for (size_t i = 0; i < nwant && !ok; i++)
+        ok = field == KZ_FIELD_DATE   ? kz_qfilter_date_matches(want[i], v, len)
+             : field == KZ_FIELD_LANG ? kz_qfilter_lang_matches(want[i], v, len)
+                                      : kz_qfilter_doc_matches(want[i], v);
     for (size_t i = 0; i < f->nnot && ok; i++) {
         const kz_qnode *q = f->not_filters[i];
-        int hit = q->field == KZ_FIELD_DATE   ? kz_qfilter_date_matches(q, e->date, e->date_len)
-                  : q->field == KZ_FIELD_LANG ? kz_qfilter_lang_matches(q, e->lang, e->lang_len)
-                                              : kz_qfilter_doc_matches(q, e->name);
-        ok = !hit;
+        if ((int)q->field != field) continue;
+        ok = !(field == KZ_FIELD_DATE   ? kz_qfilter_date_matches(q, v, len)
+               : field == KZ_FIELD_LANG ? kz_qfilter_lang_matches(q, v, len)
+                                        : kz_qfilter_doc_matches(q, v));
     }
     return ok;
+}
+
+/* Whether some filter (wanted or excluding) is on field. */
+static int has_filter(const kz_filter_set *f, int field, size_t nwant)
+{
+    for (size_t i = 0; i < f->nnot; i++)
+        if ((int)f->not_filters[i]->field == field) return 1;
+    return nwant > 0;
+}
+
+/* pass[v] for each value v of column c (a date or language: the matchers take its length):
+ * value_passes, computed once a value rather than once a document. */
+static int column_passes(const kz_filter_set *f, int field, const kz_fields_column *c,
+                         kz_arena *arena, uint8_t **pass)
+{
+    KZ_TRY(kz_arena_calloc((void **)pass, arena, (size_t)c->nvalues + 1, 1));
+    uint64_t pos = 0;
+    for (uint32_t i = 0; i < c->nvalues; i++) {
+        const uint8_t *value;
+        size_t len;
+        KZ_TRY(kz_fields_value_next(c, &pos, &value, &len));
+        (*pass)[i] = (uint8_t)value_passes(f, field, (const char *)value, len);
+    }
+    return KZ_OK;
+}
+
+/* The passages of the documents of segment s that pass the filters, as bits of allow. Reads the
+ * segment's FIELDS columns (common/fields.h): each distinct date and language is tested once,
+ * names only when a doc: filter asks. */
+static int filter_passages(const kz_filter_set *f, const kz_segment *seg, kz_arena *arena,
+                           uint64_t *allow)
+{
+    const kz_fields *fl = &seg->fields;
+    uint8_t *date_pass = NULL, *lang_pass = NULL;
+    const int dates = has_filter(f, KZ_FIELD_DATE, f->ndate),
+              langs = has_filter(f, KZ_FIELD_LANG, f->nlang),
+              names = has_filter(f, KZ_FIELD_DOC, f->ndoc);
+    if (dates) KZ_TRY(column_passes(f, KZ_FIELD_DATE, &fl->date, arena, &date_pass));
+    if (langs) KZ_TRY(column_passes(f, KZ_FIELD_LANG, &fl->lang, arena, &lang_pass));
+    kz_fields_names it;
+    kz_fields_names_init(&it, fl);
+    int rc = KZ_OK;
+    for (uint32_t d = 0; d < fl->ndocs && rc == KZ_OK; d++) {
+        uint32_t id;
+        int ok = 1;
+        if (dates && (rc = kz_fields_id(&fl->date, d, &id)) == KZ_OK) ok = date_pass[id];
+        if (langs && rc == KZ_OK && (rc = kz_fields_id(&fl->lang, d, &id)) == KZ_OK)
+            ok = ok && lang_pass[id];
+        if (names && rc == KZ_OK) { /* read every name: they are front-coded in order */
+            const char *name;
+            size_t len;
+            rc = kz_fields_names_next(&it, &name, &len);
+            if (rc == KZ_OK) ok = ok && value_passes(f, KZ_FIELD_DOC, name, len);
+        }
+        if (rc < 0 || !ok) continue;
+        uint32_t first = kz_load_u32le(seg->doc_starts + 4 * (size_t)d),
+                 end = kz_load_u32le(seg->doc_starts + 4 * (size_t)d + 4);
+        if (first > end || end > seg->npassages) {
+            rc = kz_fail(KZ_ECORRUPT, "segment %s: document %u's passages are out of range",
+                         seg->path, d);
+            break;
+        }
+        for (uint32_t p = first; p < end; p++) allow[p >> 6] |= (uint64_t)1 << (p & 63);
+    }
+    kz_fields_names_free(&it);
+    if (rc < 0) return kz_fail_context(rc, "segment %s", seg->path);
+    return KZ_OK;
 }
 
 int kz_plan_segment_build(kz_plan_segment *out, const kz_plan *plan, kz_index *ix, uint32_t seg,
@@ -706,16 +766,7 @@ int kz_plan_segment_build(kz_plan_segment *out, const kz_plan *plan, kz_index *i
         if (allow == NULL) return KZ_ENOMEM_FAIL();
         *allow_scratch = allow;
         memset(allow, 0, (words + 1) * sizeof *allow);
-        const kz_doc_fields *fields;
-        KZ_TRY(kz_index_doc_fields(ix, seg, &fields));
-        uint32_t ndocs = kz_doc_fields_count(fields);
-        for (uint32_t d = 0; d < ndocs; d++) {
-            kz_doc_view e;
-            kz_doc_fields_get(fields, d, &e);
-            if (!doc_matches(f, &e)) continue;
-            for (uint32_t p = e.first_passage; p < e.first_passage + e.npassages; p++)
-                allow[p >> 6] |= (uint64_t)1 << (p & 63);
-        }
+        KZ_TRY(filter_passages(f, s->seg, arena, allow));
         if (s->live)
             for (size_t w = 0; w < words; w++) allow[w] &= s->live[w];
         out->allow = allow;
