@@ -70,7 +70,7 @@ int kz_fields_value_next(const kz_fields_column *c, uint64_t *pos, const uint8_t
 
 void kz_fields_names_init(kz_fields_names *it, const kz_fields *f)
 {
-    *it = (kz_fields_names){f->names, f->names + f->names_len, KZ_BUF_INIT};
+    *it = (kz_fields_names){f->names, f->names + f->names_len, KZ_BUF_INIT, 0, 0};
 }
 
 int kz_fields_names_next(kz_fields_names *it, const char **name, size_t *len)
@@ -89,6 +89,12 @@ int kz_fields_names_next(kz_fields_names *it, const char **name, size_t *len)
     it->name.data[n] = 0;
     it->name.len = n;
     it->p += suffix;
+    it->shared = (size_t)shared;
+    if (it->cstr >= shared) {      /* the previous name's first NUL, if any, is not in the prefix */
+        size_t k = (size_t)shared; /* suffixes are a few bytes: a loop beats memchr's set-up */
+        while (k < n && it->name.data[k] != 0) k++;
+        it->cstr = k;
+    }
     *name = (const char *)it->name.data;
     *len = it->name.len;
     return KZ_OK;

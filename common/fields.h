@@ -70,7 +70,9 @@ int kz_fields_value_next(const kz_fields_column *c, uint64_t *pos, const uint8_t
 /* Reading the names in document order. */
 typedef struct kz_fields_names {
     const uint8_t *p, *end;
-    kz_buf name; /* the current name, NUL-terminated (the NUL is not counted) */
+    kz_buf name;   /* the current name, NUL-terminated (the NUL is not counted) */
+    size_t shared; /* bytes the current name shares with the previous one */
+    size_t cstr;   /* bytes of the current name before its first NUL (strlen) */
 } kz_fields_names;
 
 void kz_fields_names_init(kz_fields_names *it, const kz_fields *f);

@@ -660,26 +660,22 @@ int kz_pnode_cursor(kz_cursor **out, const kz_pnode *n, const kz_plan *plan,
 
 /* ---- filters ---- */
 
-/* Whether a document whose field `field` has the value v passes the filters on that field: one
+/* Whether a document whose date or language (field) is v passes the filters on that field: one
  * of the filters on it matches (when there are any), and no excluding filter on it does. Filters
  * of different fields all apply, so a document passes when each of its fields passes. */
 static int value_passes(const kz_filter_set *f, int field, const char *v, size_t len)
 {
-    const kz_qnode *const *want = field == KZ_FIELD_DATE   ? f->date
-                                  : field == KZ_FIELD_LANG ? f->lang
-                                                           : f->doc;
-    size_t nwant = field == KZ_FIELD_DATE ? f->ndate : field == KZ_FIELD_LANG ? f->nlang : f->ndoc;
+    const kz_qnode *const *want = field == KZ_FIELD_DATE ? f->date : f->lang;
+    size_t nwant = field == KZ_FIELD_DATE ? f->ndate : f->nlang;
     int ok = nwant == 0;
     for (size_t i = 0; i < nwant && !ok; i++)
-        ok = field == KZ_FIELD_DATE   ? kz_qfilter_date_matches(want[i], v, len)
-             : field == KZ_FIELD_LANG ? kz_qfilter_lang_matches(want[i], v, len)
-                                      : kz_qfilter_doc_matches(want[i], v);
+        ok = field == KZ_FIELD_DATE ? kz_qfilter_date_matches(want[i], v, len)
+                                    : kz_qfilter_lang_matches(want[i], v, len);
     for (size_t i = 0; i < f->nnot && ok; i++) {
         const kz_qnode *q = f->not_filters[i];
         if ((int)q->field != field) continue;
-        ok = !(field == KZ_FIELD_DATE   ? kz_qfilter_date_matches(q, v, len)
-               : field == KZ_FIELD_LANG ? kz_qfilter_lang_matches(q, v, len)
-                                        : kz_qfilter_doc_matches(q, v));
+        ok = !(field == KZ_FIELD_DATE ? kz_qfilter_date_matches(q, v, len)
+                                      : kz_qfilter_lang_matches(q, v, len));
     }
     return ok;
 }
@@ -690,6 +686,45 @@ static int has_filter(const kz_filter_set *f, int field, size_t nwant)
     for (size_t i = 0; i < f->nnot; i++)
         if ((int)f->not_filters[i]->field == field) return 1;
     return nwant > 0;
+}
+
+/* One doc: filter over the names in document order. A substring is looked for only where the
+ * name differs from the previous one: if the previous name's first occurrence lies in the prefix
+ * they share, this name has it too; otherwise an occurrence must end in the new suffix. As
+ * kz_qfilter_doc_matches, the name is read up to its first NUL. */
+typedef struct doc_matcher {
+    const kz_qnode *q;
+    size_t end; /* where the previous name's first occurrence ends; SIZE_MAX: none */
+    int wanted; /* doc:, else -doc: */
+} doc_matcher;
+
+static int doc_matches(doc_matcher *m, const kz_fields_names *it, const char *name)
+{
+    if (m->q->glob) return kz_qfilter_doc_matches(m->q, name);
+    const size_t plen = m->q->len;
+    if (plen == 0) return 1; /* as strstr */
+    if (m->end != SIZE_MAX && m->end <= it->shared) return 1;
+    /* The suffixes are a few bytes: a plain scan beats memmem's set-up. */
+    const char first = m->q->text[0];
+    for (size_t i = it->shared >= plen ? it->shared - plen + 1 : 0; i + plen <= it->cstr; i++)
+        if (name[i] == first && memcmp(name + i, m->q->text, plen) == 0) {
+            m->end = i + plen;
+            return 1;
+        }
+    m->end = SIZE_MAX;
+    return 0;
+}
+
+/* The doc: and -doc: filters of f as matchers (*n of them). */
+static int doc_matchers(const kz_filter_set *f, kz_arena *arena, doc_matcher **out, size_t *n)
+{
+    KZ_TRY(kz_arena_calloc((void **)out, arena, f->ndoc + f->nnot + 1, sizeof **out));
+    *n = 0;
+    for (size_t i = 0; i < f->ndoc; i++) (*out)[(*n)++] = (doc_matcher){f->doc[i], SIZE_MAX, 1};
+    for (size_t i = 0; i < f->nnot; i++)
+        if (f->not_filters[i]->field == KZ_FIELD_DOC)
+            (*out)[(*n)++] = (doc_matcher){f->not_filters[i], SIZE_MAX, 0};
+    return KZ_OK;
 }
 
 /* pass[v] for each value v of column c (a date or language: the matchers take its length):
@@ -721,6 +756,9 @@ static int filter_passages(const kz_filter_set *f, const kz_segment *seg, kz_are
               names = has_filter(f, KZ_FIELD_DOC, f->ndoc);
     if (dates) KZ_TRY(column_passes(f, KZ_FIELD_DATE, &fl->date, arena, &date_pass));
     if (langs) KZ_TRY(column_passes(f, KZ_FIELD_LANG, &fl->lang, arena, &lang_pass));
+    doc_matcher *m = NULL;
+    size_t nm = 0;
+    if (names) KZ_TRY(doc_matchers(f, arena, &m, &nm));
     kz_fields_names it;
     kz_fields_names_init(&it, fl);
     int rc = KZ_OK;
@@ -734,7 +772,13 @@ static int filter_passages(const kz_filter_set *f, const kz_segment *seg, kz_are
             const char *name;
             size_t len;
             rc = kz_fields_names_next(&it, &name, &len);
-            if (rc == KZ_OK) ok = ok && value_passes(f, KZ_FIELD_DOC, name, len);
+            int wanted = f->ndoc == 0, excluded = 0;
+            for (size_t i = 0; i < nm && rc == KZ_OK; i++) { /* each, to keep its state */
+                const int hit = doc_matches(&m[i], &it, name);
+                wanted |= hit && m[i].wanted;
+                excluded |= hit && !m[i].wanted;
+            }
+            ok = ok && wanted && !excluded;
         }
         if (rc < 0 || !ok) continue;
         uint32_t first = kz_load_u32le(seg->doc_starts + 4 * (size_t)d),

@@ -8,7 +8,7 @@
  * The filters: on a JSON Lines collection of documents with varied dates, languages and ids,
  * indexed in one segment and in many, every filter query (date:, lang:, doc:, globs, exclusions,
  * several filters together) returns exactly the documents that the test's own predicates, run on
- * the generated records, select. */
+ * the generated records, select (substrings met where a name's shared prefix ends included). */
 #include "fields.h"
 #include "kzsearch.h"
 #include "support.h"
@@ -73,6 +73,12 @@ static void check_reads_back(const doc *docs, uint32_t n, uint32_t want_width)
         cr_assert_eq(kz_fields_names_next(&it, &name, &len), KZ_OK);
         cr_assert(len == docs[d].name_len && memcmp(name, docs[d].name, len) == 0 && !name[len],
                   "document %u's name", d);
+        size_t shared = 0;
+        while (d > 0 && shared < len && shared < docs[d - 1].name_len &&
+               docs[d - 1].name[shared] == name[shared])
+            shared++;
+        cr_assert_eq(it.shared, shared, "document %u's shared prefix", d);
+        cr_assert_eq(it.cstr, strnlen(name, len), "document %u's length before a NUL", d);
     }
     cr_assert(it.p == it.end);
     kz_fields_names_free(&it);
@@ -307,6 +313,14 @@ static int w_glob(const gen_doc *g)
 {
     return doc_is(g->id, "dir[12]/*7.txt");
 }
+static int w_boundary(const gen_doc *g)
+{
+    return doc_is(g->id, "rt-2");
+}
+static int w_not_boundary(const gen_doc *g)
+{
+    return !doc_is(g->id, "3.t") && !doc_is(g->id, "r1/");
+}
 static int w_mixed(const gen_doc *g)
 {
     return lang_is(g->lang, "en") && date_in(g->date, "2022-01-01", "2022-12-31") &&
@@ -324,6 +338,8 @@ static const filter_case CASES[] = {
     {"alpha -doc:report-1", w_not_report1},
     {"alpha doc:dir[12]/*7.txt", w_glob},
     {"alpha lang:en date:2022 -doc:dir0/", w_mixed},
+    {"alpha doc:rt-2", w_boundary},
+    {"alpha -doc:3.t -doc:r1/", w_not_boundary},
 };
 
 static void check_filters(const char *dir, const gen_doc *g)
