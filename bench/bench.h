@@ -59,6 +59,23 @@ uint64_t kzb_rng_next(kzb_rng *r);
 uint64_t kzb_rng_below(kzb_rng *r, uint64_t n);
 double kzb_rng_unit(kzb_rng *r);
 
+/* ---- queries.c: query files ---- */
+
+#define KZB_MAX_CATS 32
+
+/* One query: its category (pointing into the cats table of kzb_load_queries), the category's
+ * index there, and its text (owned: free each text, then the array). */
+typedef struct kzb_qline {
+    char *cat, *text;
+    int cat_index;
+    int and_mode; /* left for the caller (kzbench query's --mode) */
+} kzb_qline;
+
+/* Reads path's queries into *out (*n of them, at least one) and its categories, in order of
+ * first appearance, into cats (*ncats of them, which starts at 0). Dies with a message on error. */
+void kzb_load_queries(const char *path, kzb_qline **out, size_t *n, char cats[KZB_MAX_CATS][32],
+                      int *ncats);
+
 /* ---- query.c: query-file runner shared by `query` and `suite` ---- */
 
 typedef struct kzb_query_opts {
@@ -132,5 +149,14 @@ int kzb_cmd_build(int argc, char **argv);
 int kzb_cmd_query(int argc, char **argv);
 int kzb_cmd_micro(int argc, char **argv);
 int kzb_cmd_suite(int argc, char **argv);
+int kzb_cmd_oneshot(int argc, char **argv);
+
+/* ---- oneshot.c: whole kzsearch processes, one a query ---- */
+
+/* Spawns the kzsearch program at path kzsearch on each query of the file, repeat times after a
+ * warm-up pass, and prints (and writes to json, when not NULL) wall and CPU time and page faults
+ * a process, per category. Dies with a message if a process fails. */
+int kzb_oneshot_run(const char *kzsearch, const char *index, const char *queries, unsigned repeat,
+                    FILE *json);
 
 #endif

@@ -1,5 +1,6 @@
-/* kzbench.c - the benchmark tool's command line: gen, build, query, micro and suite (what the
- * `bench` target runs: generate, build, query in every mode, micro-benchmarks, one report).
+/* kzbench.c - the benchmark tool's command line: gen, build, query, micro, suite (what the
+ * `bench` target runs: generate, build, query in every mode, micro-benchmarks, one report) and
+ * oneshot (whole kzsearch processes).
  *
  * Options are parsed here and nowhere else; the subcommands take plain structs, so the suite
  * runs exactly the code `kzbench build` and `kzbench query` run. */
@@ -33,7 +34,9 @@ static void usage(void)
           "              [--slowest N]\n"
           "  kzbench micro [--index DIR] [--corpus FILE.jsonl] [--seconds S] [--json OUT]\n"
           "  kzbench suite --dir DIR [--passages N] [--seed S] [--queries N] [--repeat R]\n"
-          "              [--seconds S] [--json OUT]\n",
+          "              [--seconds S] [--json OUT]\n"
+          "  kzbench oneshot --kzsearch PATH --index DIR --queries FILE.tsv [--repeat R]\n"
+          "              [--json OUT]\n",
           stderr);
     exit(2);
 }
@@ -323,6 +326,33 @@ int kzb_cmd_suite(int argc, char **argv)
     return 0;
 }
 
+int kzb_cmd_oneshot(int argc, char **argv)
+{
+    const char *kzsearch = NULL, *index = NULL, *queries = NULL, *json_path = NULL;
+    unsigned repeat = 3;
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        if (opt(argc, argv, &i, "--kzsearch", &v))
+            kzsearch = v;
+        else if (opt(argc, argv, &i, "--index", &v))
+            index = v;
+        else if (opt(argc, argv, &i, "--queries", &v))
+            queries = v;
+        else if (opt(argc, argv, &i, "--repeat", &v))
+            repeat = (unsigned)num("--repeat", v);
+        else if (opt(argc, argv, &i, "--json", &v))
+            json_path = v;
+        else
+            usage();
+    }
+    if (!kzsearch || !index || !queries) usage();
+    FILE *json = NULL;
+    if (json_path && (json = fopen(json_path, "a")) == NULL) kzb_die("cannot write %s", json_path);
+    int rc = kzb_oneshot_run(kzsearch, index, queries, repeat, json);
+    if (json) fclose(json);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) usage();
@@ -331,5 +361,6 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "query")) return kzb_cmd_query(argc, argv);
     if (!strcmp(argv[1], "micro")) return kzb_cmd_micro(argc, argv);
     if (!strcmp(argv[1], "suite")) return kzb_cmd_suite(argc, argv);
+    if (!strcmp(argv[1], "oneshot")) return kzb_cmd_oneshot(argc, argv);
     usage();
 }

@@ -20,18 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CATS 32
-
-typedef struct qline {
-    char *cat, *text;
-    int cat_index;
-    int and_mode;
-} qline;
-
 typedef struct shared {
     kz_index *ix;
     const kzb_query_opts *o;
-    qline *q;
+    kzb_qline *q;
     size_t nq;
     int algorithm;
     atomic_size_t next;
@@ -43,46 +35,6 @@ typedef struct shared {
     int ids;       /* --fetch ids */
     FILE *results; /* --results: written by the first measured pass, single thread */
 } shared;
-
-static void load(const char *path, qline **out, size_t *n, char cats[MAX_CATS][32], int *ncats)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL) kzb_die("cannot open %s", path);
-    size_t cap = 1024;
-    qline *q = malloc(cap * sizeof *q);
-    if (q == NULL) kzb_die("out of memory");
-    *n = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &lcap, f)) >= 0) {
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-        char *tab = strchr(line, '\t');
-        if (len == 0 || line[0] == '#' || tab == NULL) continue;
-        *tab = '\0';
-        if (*n == cap) {
-            cap *= 2;
-            q = realloc(q, cap * sizeof *q);
-            if (q == NULL) kzb_die("out of memory");
-        }
-        int c = 0;
-        while (c < *ncats && strcmp(cats[c], line)) c++;
-        if (c == *ncats) {
-            if (*ncats == MAX_CATS) kzb_die("%s: more than %d categories", path, MAX_CATS);
-            snprintf(cats[c], 32, "%s", line);
-            (*ncats)++;
-        }
-        q[*n].cat = cats[c];
-        q[*n].cat_index = c;
-        q[*n].text = strdup(tab + 1);
-        if (q[*n].text == NULL) kzb_die("out of memory");
-        (*n)++;
-    }
-    free(line);
-    fclose(f);
-    if (*n == 0) kzb_die("%s: no queries (lines are category<TAB>query)", path);
-    *out = q;
-}
 
 static void run_one(shared *s, size_t i)
 {
@@ -235,7 +187,7 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
                                         "and3", "phrase", "zh",  "mixed"};
     if (strcmp(o->mode, "auto") && strcmp(o->mode, "or") && strcmp(o->mode, "and"))
         kzb_die("--mode %s: use or, and or auto", o->mode);
-    char cats[MAX_CATS][32];
+    char cats[KZB_MAX_CATS][32];
     int ncats = 0;
     shared s;
     memset(&s, 0, sizeof s);
@@ -244,7 +196,7 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
     if (strcmp(o->fetch, "hits") && strcmp(o->fetch, "ids"))
         kzb_die("--fetch %s: use hits or ids", o->fetch);
     s.ids = !strcmp(o->fetch, "ids");
-    load(o->queries, &s.q, &s.nq, cats, &ncats);
+    kzb_load_queries(o->queries, &s.q, &s.nq, cats, &ncats);
     for (size_t i = 0; i < s.nq; i++)
         s.q[i].and_mode =
             !strcmp(o->mode, "and") || (!strcmp(o->mode, "auto") && !strncmp(s.q[i].cat, "and", 3));
@@ -256,7 +208,7 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
     s.nhits = malloc(s.nq * sizeof *s.nhits);
     uint64_t *first_sum = malloc(s.nq * sizeof *first_sum);
     double *qcpu = malloc(s.nq * repeat * sizeof *qcpu);
-    cat_stats cs[MAX_CATS + 1];
+    cat_stats cs[KZB_MAX_CATS + 1];
     memset(cs, 0, sizeof cs);
     for (int c = 0; c <= ncats; c++) {
         cs[c].lat = malloc(s.nq * repeat * sizeof(double));
@@ -316,7 +268,7 @@ int kzb_query_run(const kzb_query_opts *o, kzb_query_summary *sum, FILE *json_ex
     if (j)
         fprintf(j, "{\"engine\":\"%s\",\"label\":\"%s\",\"mode\":\"%s\",\"k\":%u,\"cats\":{",
                 s.ids ? "kzsearch-ids" : "kzsearch", o->label, o->mode, o->k);
-    int printed[MAX_CATS] = {0}, first = 1;
+    int printed[KZB_MAX_CATS] = {0}, first = 1;
     for (size_t x = 0; x < sizeof ORDER / sizeof ORDER[0]; x++)
         for (int c = 0; c < ncats; c++)
             if (!printed[c] && !strcmp(cats[c], ORDER[x])) {
