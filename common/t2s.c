@@ -6,17 +6,19 @@
  * that character); code points OpenCC cannot be asked about (kz_t2s_askable) are never CHANGED.
  * Code points at or above KZ_T2S_LIMIT are past the last ideograph and always SAME. map's
  * capacity is a power of two and stays at most half full, so probes end at an empty slot.
- * Where the answers come from: under the shortcut, the generated character table (t2s_phrases.h)
- * fills the whole memo at the first UNKNOWN character (after which nothing is UNKNOWN), so
- * OpenCC is never asked about a character; without it (OpenCC's files changed since the build),
- * OpenCC is asked about the new characters of each run (learn), and opened for that.
+ * Where the answers come from: under the shortcut, every converter reads one process-wide memo,
+ * `shared`, which the generated character table (t2s_phrases.h) fills whole when the shortcut is
+ * decided (nothing in it is UNKNOWN), so OpenCC is never asked about a character and converters
+ * fill nothing of their own; without the shortcut (OpenCC's files changed since the build), each
+ * converter's own memo learns the new characters of each run from OpenCC (learn).
  *
  * Shortcut invariants (process-wide, decided once, since the installed files are the same for
  * every converter): shortcut_on is set, at the first kz_t2s_shortcut() call, exactly when the
  * generated tables' fingerprint equals the installed files' and they fit the memo (every key
  * starts below KZ_T2S_LIMIT and every changing character is in [1, KZ_T2S_LIMIT), else OpenCC
- * is asked as without the shortcut). While it is set, bit cp of key_starts is set exactly when a
- * multi-character key starts with cp; neither changes afterwards. */
+ * is asked as without the shortcut), and `shared` could be filled. While it is set, bit cp of
+ * key_starts is set exactly when a multi-character key starts with cp; none of them changes
+ * afterwards. */
 #include "t2s.h"
 
 #include "buf.h"
@@ -47,6 +49,10 @@ struct kz_t2s {
     uint32_t *ask; /* code points being asked about */
     size_t ask_cap;
 };
+
+/* Under the shortcut, the memo every converter reads: filled once from the generated table when
+ * the shortcut is decided, then read-only; it lives as long as the process. */
+static kz_t2s shared;
 
 static pthread_once_t shortcut_once = PTHREAD_ONCE_INIT;
 static int shortcut_on;
@@ -189,8 +195,8 @@ static int learn(kz_t2s *c, const uint32_t *ask, size_t n)
     return rc;
 }
 
-/* Fills the whole memo from the generated character table (the shortcut must be on): every code
- * point below KZ_T2S_LIMIT becomes SAME or CHANGED. Leaves the memo as it was if it fails. */
+/* Fills the whole memo of c from the generated character table: every code point below
+ * KZ_T2S_LIMIT becomes SAME or CHANGED. Leaves the memo as it was if it fails. */
 static int fill_from_table(kz_t2s *c)
 {
     KZ_TRY(map_reserve(c, c->map_len + kz_t2s_char_count));
@@ -208,17 +214,24 @@ static void forget(kz_t2s *c, size_t n)
     for (size_t i = 0; i < n; i++) set_state(c, c->ask[i], T2S_UNKNOWN);
 }
 
+/* The memo a conversion reads: the shared one under the shortcut, else c's own. */
+static const kz_t2s *memo_of(const kz_t2s *c)
+{
+    return kz_t2s_shortcut() ? &shared : c;
+}
+
 /* Makes sure every character of cps[0..n) is known; returns whether one of them changes. */
 static int classify(kz_t2s *c, const uint32_t *cps, size_t n, int *any_changed)
 {
     size_t nask = 0;
     *any_changed = 0;
+    if (kz_t2s_shortcut()) { /* the shared memo knows every code point */
+        for (size_t i = 0; i < n && !*any_changed; i++)
+            *any_changed = state_of(&shared, cps[i]) == T2S_CHANGED;
+        return KZ_OK;
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned s = state_of(c, cps[i]);
-        if (s == T2S_UNKNOWN && kz_t2s_shortcut()) { /* nothing is UNKNOWN afterwards */
-            KZ_TRY(fill_from_table(c));
-            s = state_of(c, cps[i]);
-        }
         if (s == T2S_CHANGED) *any_changed = 1;
         if (s != T2S_UNKNOWN) continue;
         if (!kz_t2s_askable(cps[i])) { /* as under the shortcut: never changed */
@@ -253,7 +266,7 @@ int kz_t2s_char(kz_t2s *c, uint32_t cp, uint32_t *out)
 {
     int changed;
     KZ_TRY(classify(c, &cp, 1, &changed));
-    *out = changed ? map_get(c, cp) : cp;
+    *out = changed ? map_get(memo_of(c), cp) : cp;
     return KZ_OK;
 }
 
@@ -279,6 +292,10 @@ static void decide_shortcut(void)
             memset(key_starts, 0, sizeof key_starts);
             return;
         }
+    if (fill_from_table(&shared) != KZ_OK) { /* out of memory: every converter asks OpenCC */
+        memset(key_starts, 0, sizeof key_starts);
+        return;
+    }
     shortcut_on = 1;
 }
 
@@ -321,8 +338,9 @@ static int has_phrase(const uint32_t *cps, size_t n)
 
 static void convert_each(const kz_t2s *c, uint32_t *cps, size_t n)
 {
+    const kz_t2s *m = memo_of(c);
     for (size_t i = 0; i < n; i++)
-        if (state_of(c, cps[i]) == T2S_CHANGED) cps[i] = map_get(c, cps[i]);
+        if (state_of(m, cps[i]) == T2S_CHANGED) cps[i] = map_get(m, cps[i]);
 }
 
 int kz_t2s_convert(kz_t2s *c, uint32_t *cps, size_t n)

@@ -5,11 +5,10 @@
  * (unchanged, or changed into one given character), and an OpenCC handle opened only when needed
  * (OpenCC's C API promises nothing about concurrent use, so each analyzer has its own). Opening
  * OpenCC costs ~19 M instructions (~5 ms, about three times the rest of a one-shot query), so
- * the answers come from a table the build got from OpenCC itself (t2s_phrases.h): the first
- * character a converter meets fills the memo from it, for a memset and a few thousand inserts.
- * That table is trusted only while the installed OpenCC files are those it was made from
- * (kz_t2s_shortcut); otherwise the memo fills as characters are first seen, one OpenCC call per
- * run that brings new ones.
+ * the answers come from a table the build got from OpenCC itself (t2s_phrases.h), copied once per
+ * process into a memo every converter reads. That table is trusted only while the installed
+ * OpenCC files are those it was made from (kz_t2s_shortcut); otherwise each converter's own memo
+ * fills as characters are first seen, one OpenCC call per run that brings new ones.
  *
  * Converting a run: if no character of the run changes alone, the run is left as it is (the
  * common case for Simplified text, and the only one that must be fast). If one does but none of
