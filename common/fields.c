@@ -58,9 +58,10 @@ int kz_fields_bad_id(uint32_t id, uint32_t nvalues)
 int kz_fields_value_next(const kz_fields_column *c, uint64_t *pos, const uint8_t **value,
                          size_t *len)
 {
+    if (*pos > c->values_len) return corrupt("a value runs past its column");
     const uint8_t *p = c->values + *pos, *end = c->values + c->values_len;
     uint64_t n;
-    if (*pos > c->values_len || kz_read_varint(&p, end, &n) != KZ_OK || n > (uint64_t)(end - p))
+    if (kz_read_varint(&p, end, &n) != KZ_OK || n > (uint64_t)(end - p))
         return corrupt("a value runs past its column");
     *value = p;
     *len = (size_t)n;
