@@ -347,7 +347,7 @@ static void bench_intersect(void)
     kzb_rng r;
     kzb_rng_seed(&r, 13);
     static const uint32_t pers[] = {8, 64};
-    static const char *const impl[] = {"scalar", "avx2"};
+    static const char *const impl[] = {"scalar", "avx2", "avx512"};
     for (size_t q = 0; q < 2; q++) {
         c.per = pers[q];
         for (size_t b = 0; b < SEARCH_BLOCKS; b++) { /* blocks of density 1/8, candidates drawn */
@@ -359,7 +359,7 @@ static void bench_intersect(void)
                 cand[k] = blk[0] + (uint32_t)((uint64_t)span * (2 * k + 1) / (2 * c.per)) +
                           (uint32_t)kzb_rng_below(&r, 2);
         }
-        for (size_t i = 0; i < 2; i++) {
+        for (size_t i = 0; i < 3; i++) {
             char name[64];
             snprintf(name, sizeof name, "block search, %u per block (%s)", c.per, impl[i]);
             if (kz_block_search_select(impl[i]) != KZ_OK) {
