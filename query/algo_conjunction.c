@@ -203,6 +203,12 @@ static int window_terms(conj *c, uint32_t *next, uint64_t *matched)
     const uint32_t end =
         c->window_last < lead->ids[lead->n - 1] ? c->window_last : lead->ids[lead->n - 1];
     const int countable = c->p->allow == NULL && c->p->nmust_not == 0;
+    /* With no should clause a match's required scores, summed as prescore_run sums them, are
+     * its canonical score bit for bit (kz_plan_score adds the same terms in the same order to
+     * 0.0). A match comes after every passage the top k holds, so it enters only by beating
+     * the threshold strictly (kz_topk_push): ties, common among short passages that hold both
+     * words once, are passed over here instead of being moved to, scored again and refused. */
+    const int exact = c->nshould == 0;
     kz_intersect_restart(&c->inter, lead->doc);
     uint32_t count;
     for (;;) {
@@ -211,7 +217,8 @@ static int window_terms(conj *c, uint32_t *next, uint64_t *matched)
         const int batch = c->top->n == c->top->k && c->n + c->nshould > 1;
         if (batch) KZ_TRY(prescore_run(c, count));
         for (uint32_t i = 0; i < count; i++) {
-            if (batch && !kz_topk_competitive(c->top, c->acc[i])) {
+            if (batch && !(exact ? c->acc[i] > kz_topk_threshold(c->top)
+                                 : kz_topk_competitive(c->top, c->acc[i]))) {
                 *matched += (uint64_t)countable;
                 continue;
             }
