@@ -125,7 +125,7 @@ static KZ_AVX2 uint32_t avx2_keep(const uint32_t *block, uint32_t start, uint32_
 
 static const struct kernel avx2_kernel = {"avx2", avx2_keep, avx2_locate};
 
-#define KZ_AVX512 __attribute__((target("avx512f,avx512vl,avx512vp2intersect,popcnt")))
+#define KZ_AVX512 __attribute__((target("avx512f,avx512vp2intersect,popcnt")))
 
 /* Sixteen candidates from ids[t] on (n <= 16 of them): the lanes past n repeat ids[t], which
  * is one of them, so that they can only match what it matches. */
@@ -201,8 +201,7 @@ static const struct kernel *find_simd(const char *name)
         __builtin_cpu_supports("popcnt"))
         return &avx2_kernel;
     if (strcmp(name, "avx512") == 0 && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vp2intersect") &&
-        __builtin_cpu_supports("popcnt"))
+        __builtin_cpu_supports("avx512vp2intersect") && __builtin_cpu_supports("popcnt"))
         return &avx512_kernel;
     return NULL;
 }
