@@ -112,20 +112,29 @@ static double pass(shared *s, unsigned threads)
     return kzb_now() - t0;
 }
 
+/* Each query's median over the measured passes of per_pass[r * nq + i] into med[i]. */
+static void query_medians(const shared *s, const double *per_pass, unsigned repeat, double *med)
+{
+    double *v = malloc(repeat * sizeof *v);
+    if (v == NULL) kzb_die("out of memory");
+    for (size_t i = 0; i < s->nq; i++) {
+        for (unsigned r = 0; r < repeat; r++) v[r] = per_pass[(size_t)r * s->nq + i];
+        kzb_sort_doubles(v, repeat);
+        med[i] = kzb_pct(v, repeat, 50);
+    }
+    free(v);
+}
+
 /* --slowest: the queries with the largest median CPU time over the measured passes (CPU, not
  * wall, so that another process's time slices do not pick the list). qcpu[r * nq + i] is query
  * i's CPU time in pass r. */
 static void print_slowest(const shared *s, const double *qcpu, unsigned repeat, unsigned count)
 {
-    double *med = malloc(s->nq * sizeof *med), *v = malloc(repeat * sizeof *v);
+    double *med = malloc(s->nq * sizeof *med);
     size_t *idx = malloc(s->nq * sizeof *idx);
-    if (med == NULL || v == NULL || idx == NULL) kzb_die("out of memory");
-    for (size_t i = 0; i < s->nq; i++) {
-        for (unsigned r = 0; r < repeat; r++) v[r] = qcpu[(size_t)r * s->nq + i];
-        kzb_sort_doubles(v, repeat);
-        med[i] = kzb_pct(v, repeat, 50);
-        idx[i] = i;
-    }
+    if (med == NULL || idx == NULL) kzb_die("out of memory");
+    query_medians(s, qcpu, repeat, med);
+    for (size_t i = 0; i < s->nq; i++) idx[i] = i;
     if (count > s->nq) count = (unsigned)s->nq;
     for (unsigned k = 0; k < count; k++) { /* partial selection: count is small */
         size_t best = k;
@@ -141,7 +150,6 @@ static void print_slowest(const shared *s, const double *qcpu, unsigned repeat, 
         printf("%9.3f  %-8s %5u hits  %s\n", med[i] * 1e3, s->q[i].cat, s->nhits[i], s->q[i].text);
     }
     free(med);
-    free(v);
     free(idx);
 }
 
@@ -167,21 +175,18 @@ typedef struct cat_stats {
 static void query_median_p99(const shared *s, const double *qlat, unsigned repeat, cat_stats *cs,
                              int ncats)
 {
-    double *v = malloc(repeat * sizeof *v), *med = malloc(s->nq * sizeof *med);
-    if (v == NULL || med == NULL) kzb_die("out of memory");
+    double *med = malloc(s->nq * sizeof *med), *in = malloc(s->nq * sizeof *in);
+    if (med == NULL || in == NULL) kzb_die("out of memory");
+    query_medians(s, qlat, repeat, med);
     for (int c = 0; c <= ncats; c++) {
         size_t m = 0;
-        for (size_t i = 0; i < s->nq; i++) {
-            if (c < ncats && s->q[i].cat_index != c) continue;
-            for (unsigned r = 0; r < repeat; r++) v[r] = qlat[(size_t)r * s->nq + i];
-            kzb_sort_doubles(v, repeat);
-            med[m++] = kzb_pct(v, repeat, 50);
-        }
-        kzb_sort_doubles(med, m);
-        cs[c].qmed_p99 = kzb_pct(med, m, 99);
+        for (size_t i = 0; i < s->nq; i++)
+            if (c == ncats || s->q[i].cat_index == c) in[m++] = med[i];
+        kzb_sort_doubles(in, m);
+        cs[c].qmed_p99 = kzb_pct(in, m, 99);
     }
-    free(v);
     free(med);
+    free(in);
 }
 
 static void print_row(FILE *out, FILE *j, const char *name, cat_stats *c, int first)
