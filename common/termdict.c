@@ -291,16 +291,21 @@ static int decode_entry(const uint8_t **p, const uint8_t *end, int first, entry_
     return KZ_OK;
 }
 
-/* Bounds of block b, from the block index. */
-static int block_bounds(const kz_termdict *td, uint64_t b, const uint8_t **start,
-                        const uint8_t **end)
+/* Bounds of block b, from the block index: 1, or 0 when the index is damaged there. */
+static int block_span(const kz_termdict *td, uint64_t b, const uint8_t **start, const uint8_t **end)
 {
     const uint8_t *ix = td->data + td->index_off + 8 * b;
     uint64_t s = kz_load_u64le(ix), e = kz_load_u64le(ix + 8);
-    if (s > e || e > td->index_off - td->blocks_off) return corrupt("bad block offset");
+    if (s > e || e > td->index_off - td->blocks_off) return 0;
     *start = td->data + td->blocks_off + s;
     *end = td->data + td->blocks_off + e;
-    return KZ_OK;
+    return 1;
+}
+
+static int block_bounds(const kz_termdict *td, uint64_t b, const uint8_t **start,
+                        const uint8_t **end)
+{
+    return block_span(td, b, start, end) ? KZ_OK : corrupt("bad block offset");
 }
 
 static uint64_t block_count(const kz_termdict *td, uint64_t b)
@@ -349,6 +354,40 @@ int kz_termdict_lookup(const kz_termdict *td, const char *term, size_t len, kz_t
         s = s + 1 == td->hash_slots ? 0 : s + 1;
     }
     return corrupt("hash table has no empty slot");
+}
+
+/* Terms taken at a time by kz_termdict_prefetch: more than a query usually has, few enough
+ * that every step's reads are in flight together. */
+#define PREFETCH_BATCH 16
+
+void kz_termdict_prefetch(const kz_termdict *td, const kz_term_ref *terms, size_t n)
+{
+    if (td->nterms == 0) return;
+    const uint8_t *table = td->data + td->hash_off;
+    const unsigned shift = KZ_TD_IDX_BITS + td->block_bits;
+    for (size_t from = 0; from < n; from += PREFETCH_BATCH) {
+        const size_t m = n - from < PREFETCH_BATCH ? n - from : PREFETCH_BATCH;
+        uint64_t hash[PREFETCH_BATCH], slot[PREFETCH_BATCH], block[PREFETCH_BATCH];
+        for (size_t i = 0; i < m; i++) { /* the slots */
+            const kz_term_ref *t = &terms[from + i];
+            hash[i] = XXH3_64bits(t->term, t->len);
+            slot[i] = slot_start(hash[i], td->hash_slots);
+            __builtin_prefetch(table + 4 * slot[i]);
+        }
+        for (size_t i = 0; i < m; i++) { /* the block index entries of the slots that match */
+            const uint32_t v = kz_load_u32le(table + 4 * slot[i]);
+            block[i] = td->nblocks;
+            if (v == 0 || v >> shift << shift != fingerprint(hash[i], td->block_bits)) continue;
+            block[i] = (v >> KZ_TD_IDX_BITS) & ((1u << td->block_bits) - 1);
+            if (block[i] < td->nblocks) __builtin_prefetch(td->data + td->index_off + 8 * block[i]);
+        }
+        for (size_t i = 0; i < m; i++) { /* the blocks' first two lines */
+            const uint8_t *p = NULL, *end = NULL;
+            if (block[i] >= td->nblocks || !block_span(td, block[i], &p, &end)) continue;
+            __builtin_prefetch(p);
+            if (end - p > 64) __builtin_prefetch(p + 64);
+        }
+    }
 }
 
 /* Reads the first term of block b into term (KZ_TERM_MAX bytes). */

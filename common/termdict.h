@@ -56,6 +56,19 @@ int kz_termdict_open(kz_termdict *td, const uint8_t *data, size_t len);
 /* KZ_OK and *info filled, KZ_ENOTFOUND, or KZ_ECORRUPT. */
 int kz_termdict_lookup(const kz_termdict *td, const char *term, size_t len, kz_term_info *info);
 
+/* A term to look up, borrowed. */
+typedef struct kz_term_ref {
+    const char *term;
+    size_t len;
+} kz_term_ref;
+
+/* Brings into the cache what looking up each of the n terms will read first: its hash slot,
+ * block index entry and block (their own first probe only). A lookup waits on three memory
+ * reads, each depending on the one before; a query's lookups made one after another wait on
+ * 3n, while these are spread over the n terms at each step, so lookups that follow wait on
+ * little. Advisory: reads only what is in bounds, reports nothing, changes nothing. */
+void kz_termdict_prefetch(const kz_termdict *td, const kz_term_ref *terms, size_t n);
+
 /* Iterates terms in increasing order, all of them or those starting with a prefix. */
 typedef struct kz_termdict_iter {
     const kz_termdict *td;
