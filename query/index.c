@@ -207,6 +207,9 @@ int kz_index_term_stats(const kz_index *ix, const char *term, size_t len, uint64
         if (infos) infos[i] = rc == KZ_OK ? info : (kz_term_info){0};
         if (rc == KZ_ENOTFOUND) continue;
         KZ_TRY(rc);
+        /* The list's header, which opening its cursor reads once the whole plan is built. */
+        if (info.doc_off < ix->segs[i].seg->postings_len)
+            __builtin_prefetch(ix->segs[i].seg->postings + info.doc_off);
         uint32_t ddf;
         uint64_t dcf;
         kz_deletes_term(ix->segs[i].dels.bits ? &ix->segs[i].dels : NULL, term, len, &ddf, &dcf);
@@ -217,6 +220,12 @@ int kz_index_term_stats(const kz_index *ix, const char *term, size_t len, uint64
         *cf += info.cf - dcf;
     }
     return KZ_OK;
+}
+
+void kz_index_prefetch_terms(const kz_index *ix, const kz_term_ref *terms, size_t n)
+{
+    for (uint32_t i = 0; i < ix->nsegs; i++)
+        kz_termdict_prefetch(&ix->segs[i].seg->terms, terms, n);
 }
 
 /* The pair terms of a segment: they end its dictionary (common/pairs.h), so their count is the

@@ -50,6 +50,10 @@ struct kz_index {
 int kz_index_term_stats(const kz_index *ix, const char *term, size_t len, uint64_t *df,
                         uint64_t *cf, kz_term_info *infos);
 
+/* Brings each segment's dictionary entries of the n terms into the cache, all at once
+ * (kz_termdict_prefetch), for the kz_index_term_stats calls to follow. Advisory. */
+void kz_index_prefetch_terms(const kz_index *ix, const kz_term_ref *terms, size_t n);
+
 /* Borrows an analyzer on the index's dictionary, in query mode (query words) or index mode
  * (snippets), creating one if none is idle; give it back with kz_index_release_analyzer. */
 int kz_index_take_analyzer(kz_index *ix, int query_mode, kz_analyzer **out);

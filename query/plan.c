@@ -42,11 +42,30 @@ static int add_kid(kz_pnode *n, kz_pnode *kid)
     return KZ_OK;
 }
 
+typedef struct token_list {
+    kz_buf bytes;
+    kz_buf items; /* token_item */
+} token_list;
+
+typedef struct token_item {
+    size_t off, len;
+    uint32_t position;
+} token_item;
+
+/* A word or phrase of the query and its terms, analysed before any term is looked up
+ * (prepare_texts). */
+typedef struct prepared_text {
+    const kz_qnode *q;
+    token_list l;
+} prepared_text;
+
 typedef struct builder {
     kz_plan *plan;
     kz_index *ix;
     kz_analyzer *analyzer;
     int default_and;
+    prepared_text *texts; /* in the order the clauses visit them */
+    size_t ntexts, texts_cap, next_text;
 } builder;
 
 /* A term clause with its collection statistics; *out = NULL when no live passage has it. */
@@ -83,16 +102,6 @@ static int term_node(builder *b, const char *term, size_t len, kz_pnode **out)
     *out = n;
     return KZ_OK;
 }
-
-typedef struct token_list {
-    kz_buf bytes;
-    kz_buf items; /* token_item */
-} token_list;
-
-typedef struct token_item {
-    size_t off, len;
-    uint32_t position;
-} token_item;
 
 static int collect(void *ctx, const kz_token *t)
 {
@@ -138,17 +147,101 @@ static int lookup_pairs(const kz_index *ix, kz_pnode *phrase)
     return KZ_OK;
 }
 
+static int analyze_text(builder *b, const kz_qnode *q, token_list *l)
+{
+    int rc = kz_analyze(b->analyzer, q->text, q->len, collect, l);
+    return rc > 0 ? kz_fail(KZ_ERROR, "analysis stopped") : rc;
+}
+
+/* Analyses every word and phrase of the query (those of prefix queries and filters aside) into
+ * b->texts, in the order clause() visits them. Done before any lookup so that the dictionary
+ * reads of all the query's terms can be made at once (prefetch_texts): looked up one after
+ * another, each term waits on a chain of dependent memory reads, which was a tenth of a
+ * query's time on a host whose memory was slow. Past the depth limit (which clause() reports)
+ * nothing is prepared. */
+static int prepare_texts(builder *b, const kz_qnode *q, int depth)
+{
+    if (depth > KZ_QUERY_MAX_DEPTH) return KZ_OK;
+    switch (q->type) {
+    case KZ_Q_WORD:
+    case KZ_Q_PHRASE: {
+        if (b->ntexts == b->texts_cap) {
+            size_t cap = b->texts_cap ? 2 * b->texts_cap : 8;
+            prepared_text *grown = realloc(b->texts, cap * sizeof *grown);
+            if (grown == NULL) return KZ_ENOMEM_FAIL();
+            b->texts = grown;
+            b->texts_cap = cap;
+        }
+        prepared_text *t = &b->texts[b->ntexts++]; /* owned by b from here: freed with it */
+        *t = (prepared_text){q, {KZ_BUF_INIT, KZ_BUF_INIT}};
+        return analyze_text(b, q, &t->l);
+    }
+    case KZ_Q_AND:
+    case KZ_Q_SEQ:
+    case KZ_Q_OR:
+        for (size_t i = 0; i < q->nkids; i++) KZ_TRY(prepare_texts(b, q->kids[i], depth + 1));
+        return KZ_OK;
+    default:
+        return KZ_OK;
+    }
+}
+
+/* Asks for the dictionary entries of every prepared term at once, a batch at a time. */
+static void prefetch_texts(const builder *b)
+{
+    kz_term_ref refs[64];
+    size_t n = 0;
+    for (size_t t = 0; t < b->ntexts; t++) {
+        const token_list *l = &b->texts[t].l;
+        const token_item *items = (const token_item *)l->items.data;
+        for (size_t i = 0; i < l->items.len / sizeof *items; i++) {
+            refs[n++] = (kz_term_ref){(const char *)l->bytes.data + items[i].off, items[i].len};
+            if (n == sizeof refs / sizeof *refs) {
+                kz_index_prefetch_terms(b->ix, refs, n);
+                n = 0;
+            }
+        }
+    }
+    if (n > 0) kz_index_prefetch_terms(b->ix, refs, n);
+}
+
+/* The prepared terms of q, or NULL. Clauses visit texts in the order they were prepared, so
+ * the next one is nearly always it. */
+static const token_list *prepared(builder *b, const kz_qnode *q)
+{
+    if (b->next_text < b->ntexts && b->texts[b->next_text].q == q)
+        return &b->texts[b->next_text++].l;
+    for (size_t i = 0; i < b->ntexts; i++)
+        if (b->texts[i].q == q) return &b->texts[i].l;
+    return NULL;
+}
+
+static void free_texts(builder *b)
+{
+    for (size_t i = 0; i < b->ntexts; i++) {
+        kz_buf_free(&b->texts[i].l.bytes);
+        kz_buf_free(&b->texts[i].l.items);
+    }
+    free(b->texts);
+    b->texts = NULL;
+    b->ntexts = b->texts_cap = b->next_text = 0;
+}
+
 /* Text (a word or a phrase) as a clause: one term, or a phrase of its terms. *out = NULL when
  * it gives no term, or a term no passage has; *nothing = 1 when it had terms but cannot match. */
-static int text_node(builder *b, const char *text, size_t len, kz_pnode **out, int *nothing)
+static int text_node(builder *b, const kz_qnode *q, kz_pnode **out, int *nothing)
 {
     *out = NULL;
     *nothing = 0;
-    token_list l = {KZ_BUF_INIT, KZ_BUF_INIT};
+    token_list own = {KZ_BUF_INIT, KZ_BUF_INIT};
     kz_pnode *phrase = NULL;
-    int rc = kz_analyze(b->analyzer, text, len, collect, &l);
-    if (rc > 0) rc = kz_fail(KZ_ERROR, "analysis stopped");
-    KZ_CHECK(rc);
+    int rc = KZ_OK;
+    const token_list *lp = prepared(b, q);
+    if (lp == NULL) { /* not prepared (past the depth limit): analysed here */
+        KZ_CHECK(analyze_text(b, q, &own));
+        lp = &own;
+    }
+    const token_list l = *lp;
     const token_item *items = (const token_item *)l.items.data;
     size_t n = l.items.len / sizeof *items;
     if (n == 0) goto done;
@@ -193,8 +286,8 @@ static int text_node(builder *b, const char *text, size_t len, kz_pnode **out, i
     }
 done:
     pnode_free(phrase);
-    kz_buf_free(&l.bytes);
-    kz_buf_free(&l.items);
+    kz_buf_free(&own.bytes);
+    kz_buf_free(&own.items);
     return rc;
 }
 
@@ -418,7 +511,7 @@ static int clause(builder *b, const kz_qnode *q, int depth, kz_pnode **out, int 
     switch (q->type) {
     case KZ_Q_WORD:
     case KZ_Q_PHRASE:
-        return text_node(b, q->text, q->len, out, nothing);
+        return text_node(b, q, out, nothing);
     case KZ_Q_PREFIX:
         KZ_TRY(prefix_node(b, q->text, q->len, out));
         *nothing = *out == NULL;
@@ -493,7 +586,14 @@ int kz_plan_build(kz_plan *plan, kz_index *ix, kz_analyzer *analyzer, const kz_q
         plan->bm25 = ix->bm25; /* the table of 512 divisions is the index's, made at open */
     else
         KZ_TRY(kz_bm25_init(&plan->bm25, k1, b, ix->avgdl));
-    builder bd = {plan, ix, analyzer, default_and};
+    builder bd = {plan, ix, analyzer, default_and, NULL, 0, 0, 0};
+    int rc = prepare_texts(&bd, tree, 0);
+    if (rc < 0) {
+        free_texts(&bd);
+        kz_plan_free(plan);
+        return rc;
+    }
+    prefetch_texts(&bd);
     /* The top level: a SEQ or AND lists its clauses; anything else is one clause. */
     const kz_qnode *const *kids = (const kz_qnode *const *)&tree;
     size_t nkids = 1;
@@ -503,7 +603,6 @@ int kz_plan_build(kz_plan *plan, kz_index *ix, kz_analyzer *analyzer, const kz_q
         nkids = tree->nkids;
         and_top = tree->type == KZ_Q_AND;
     }
-    int rc = KZ_OK;
     for (size_t i = 0; i < nkids && rc == KZ_OK; i++) {
         const kz_qnode *k = kids[i];
         if (k->type == KZ_Q_FILTER) {
@@ -528,6 +627,7 @@ int kz_plan_build(kz_plan *plan, kz_index *ix, kz_analyzer *analyzer, const kz_q
     if (rc == KZ_OK && plan->nmust == 0 && plan->nshould == 0) plan->empty = 1;
     if (rc == KZ_OK) rc = kz_termset_finish(&plan->terms);
     if (rc == KZ_OK) rc = kz_buf_terminate(&plan->notice);
+    free_texts(&bd);
     if (rc < 0) kz_plan_free(plan);
     return rc;
 }
