@@ -156,9 +156,10 @@ static int analyze_text(builder *b, const kz_qnode *q, token_list *l)
 /* Analyses every word and phrase of the query (those of prefix queries and filters aside) into
  * b->texts, in the order clause() visits them. Done before any lookup so that the dictionary
  * reads of all the query's terms can be made at once (prefetch_texts): looked up one after
- * another, each term waits on a chain of dependent memory reads, which was a tenth of a
- * query's time on a host whose memory was slow. Past the depth limit (which clause() reports)
- * nothing is prepared. */
+ * another, each term waits on a chain of three dependent memory reads (hash slot, block index,
+ * block), which a query set of any size misses. With the list headers' prefetch (index.c), the
+ * dev queries of two and three words took 5-10% less time (bench/README, sixteenth session).
+ * Past the depth limit (which clause() reports) nothing is prepared. */
 static int prepare_texts(builder *b, const kz_qnode *q, int depth)
 {
     if (depth > KZ_QUERY_MAX_DEPTH) return KZ_OK;
