@@ -238,7 +238,7 @@ static int text_node(builder *b, const kz_qnode *q, kz_pnode **out, int *nothing
     kz_pnode *phrase = NULL;
     int rc = KZ_OK;
     const token_list *lp = prepared(b, q);
-    if (lp == NULL) { /* not prepared (past the depth limit): analysed here */
+    if (lp == NULL) { /* a text the preparing walk did not reach: analysed here */
         KZ_CHECK(analyze_text(b, q, &own));
         lp = &own;
     }
@@ -589,12 +589,7 @@ int kz_plan_build(kz_plan *plan, kz_index *ix, kz_analyzer *analyzer, const kz_q
         KZ_TRY(kz_bm25_init(&plan->bm25, k1, b, ix->avgdl));
     builder bd = {plan, ix, analyzer, default_and, NULL, 0, 0, 0};
     int rc = prepare_texts(&bd, tree, 0);
-    if (rc < 0) {
-        free_texts(&bd);
-        kz_plan_free(plan);
-        return rc;
-    }
-    prefetch_texts(&bd);
+    if (rc == KZ_OK) prefetch_texts(&bd);
     /* The top level: a SEQ or AND lists its clauses; anything else is one clause. */
     const kz_qnode *const *kids = (const kz_qnode *const *)&tree;
     size_t nkids = 1;
