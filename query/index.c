@@ -207,9 +207,6 @@ int kz_index_term_stats(const kz_index *ix, const char *term, size_t len, uint64
         if (infos) infos[i] = rc == KZ_OK ? info : (kz_term_info){0};
         if (rc == KZ_ENOTFOUND) continue;
         KZ_TRY(rc);
-        /* The list's header, which opening its cursor reads once the whole plan is built. */
-        if (info.doc_off < ix->segs[i].seg->postings_len)
-            __builtin_prefetch(ix->segs[i].seg->postings + info.doc_off);
         uint32_t ddf;
         uint64_t dcf;
         kz_deletes_term(ix->segs[i].dels.bits ? &ix->segs[i].dels : NULL, term, len, &ddf, &dcf);

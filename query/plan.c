@@ -88,6 +88,14 @@ static int term_node(builder *b, const char *term, size_t len, kz_pnode **out)
         return rc;
     }
     n->infos = infos;
+    /* Its lists' headers, which opening its cursors reads once the whole plan is built (not
+     * in kz_index_term_stats: a prefix's candidate expansions are counted, and most never
+     * opened). */
+    for (uint32_t s = 0; s < b->ix->nsegs; s++) {
+        const kz_segment *seg = b->ix->segs[s].seg;
+        if (infos[s].df > 0 && infos[s].doc_off < seg->postings_len)
+            __builtin_prefetch(seg->postings + infos[s].doc_off);
+    }
     n->term = malloc(len + 1);
     if (n->term == NULL) {
         pnode_free(n);
