@@ -165,7 +165,7 @@ static int analyze_text(builder *b, const kz_qnode *q, token_list *l)
  * b->texts, in the order clause() visits them. Done before any lookup so that the dictionary
  * reads of all the query's terms can be made at once (prefetch_texts): looked up one after
  * another, each term waits on a chain of three dependent memory reads (hash slot, block index,
- * block), which a query set of any size misses. With the list headers' prefetch (index.c), the
+ * block), which a query set of any size misses. With the list headers' prefetch (term_node), the
  * dev queries of two and three words took 5-10% less time (bench/README, sixteenth session).
  * Past the depth limit (which clause() reports) nothing is prepared. */
 static int prepare_texts(builder *b, const kz_qnode *q, int depth)
